@@ -1,0 +1,74 @@
+package io.polyphony.ingest.embed;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Concatenates unit vectors of several models and rescales: v = [a/|a| ; b/|b|] / sqrt(n). The result
+ * is unit length and its cosine with another such vector is the mean of the members' cosines.
+ */
+public final class EnsembleEmbedder implements Embedder {
+
+    private final List<Embedder> members;
+    private final ModelInfo info;
+    private final float scale;
+
+    public EnsembleEmbedder(String name, List<Embedder> members) {
+        if (members.isEmpty()) {
+            throw new IllegalArgumentException("an ensemble needs at least one member");
+        }
+        this.members = List.copyOf(members);
+        int dims = members.stream().mapToInt(m -> m.info().dimensions()).sum();
+        int maxTokens = members.stream().mapToInt(m -> m.info().maxTokens()).min().orElseThrow();
+        this.info = new ModelInfo(name, dims, maxTokens);
+        this.scale = (float) (1.0 / Math.sqrt(members.size()));
+    }
+
+    @Override
+    public ModelInfo info() {
+        return info;
+    }
+
+    /** The largest count among members, so a chunk that fits here fits every member. */
+    @Override
+    public int countTokens(String text) {
+        return members.stream().mapToInt(m -> m.countTokens(text)).max().orElseThrow();
+    }
+
+    @Override
+    public List<float[]> embed(List<String> texts) {
+        for (int i = 0; i < texts.size(); i++) {
+            int n = countTokens(texts.get(i));
+            if (n > info.maxTokens()) {
+                throw new TokenLimitExceededException(info.name(), i, n, info.maxTokens());
+            }
+        }
+        List<List<float[]>> parts = new ArrayList<>();
+        for (Embedder m : members) {
+            parts.add(m.embed(texts));
+        }
+        List<float[]> out = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            float[] v = new float[info.dimensions()];
+            int off = 0;
+            for (List<float[]> p : parts) {
+                float[] u = p.get(i);
+                for (int j = 0; j < u.length; j++) {
+                    v[off + j] = u[j] * scale;
+                }
+                off += u.length;
+            }
+            out.add(v);
+        }
+        return out;
+    }
+
+    public List<Embedder> members() {
+        return members;
+    }
+
+    @Override
+    public void close() {
+        members.forEach(Embedder::close);
+    }
+}

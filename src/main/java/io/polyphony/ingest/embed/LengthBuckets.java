@@ -1,0 +1,38 @@
+package io.polyphony.ingest.embed;
+
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+
+/**
+ * Length bucketing: sort the inputs by token count and cut the sorted list into batches, so each batch
+ * pads to a length close to all of its members and little compute goes to padding.
+ */
+public final class LengthBuckets {
+
+    private LengthBuckets() {
+    }
+
+    /**
+     * Runs {@code batch} over groups of at most {@code batchSize} input indices of similar length and
+     * puts each result row back at its input's position.
+     */
+    public static float[][] run(int[] lengths, int batchSize, Function<int[], float[][]> batch) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batchSize must be greater than zero");
+        }
+        int[] order = IntStream.range(0, lengths.length).boxed()
+                .sorted(Comparator.comparingInt((Integer i) -> lengths[i]).thenComparingInt(i -> i))
+                .mapToInt(Integer::intValue).toArray();
+        float[][] out = new float[lengths.length][];
+        for (int start = 0; start < order.length; start += batchSize) {
+            int[] idx = Arrays.copyOfRange(order, start, Math.min(order.length, start + batchSize));
+            float[][] rows = batch.apply(idx);
+            for (int j = 0; j < idx.length; j++) {
+                out[idx[j]] = rows[j];
+            }
+        }
+        return out;
+    }
+}

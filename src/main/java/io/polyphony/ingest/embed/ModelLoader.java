@@ -1,0 +1,80 @@
+package io.polyphony.ingest.embed;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.polyphony.ingest.embed.bert.BertEncoder;
+import io.polyphony.ingest.embed.bert.BertWeights;
+import io.polyphony.ingest.embed.bert.OnnxBertEmbedder;
+import io.polyphony.ingest.embed.onnx.OnnxReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds an {@link Embedder} from a model folder. {@code option.modelType} picks the kind:
+ * {@code onnx-bert} (BERT weights read from an ONNX file and run on DJL's PyTorch engine),
+ * {@code ensemble} (concatenation of other folders' models), or {@code torchscript}, which is also assumed
+ * for a folder from DJL's Hugging Face converter (a {@code .pt} file plus a {@code translatorFactory}).
+ */
+public final class ModelLoader {
+
+    private final Path modelsDir;
+    private final int batchSize;
+
+    public ModelLoader(Path modelsDir, int batchSize) {
+        this.modelsDir = modelsDir;
+        this.batchSize = batchSize;
+    }
+
+    public Embedder load(String name) {
+        ModelFolder folder = ModelFolder.open(modelsDir, name);
+        String type = folder.option("modelType", folder.property("translatorFactory") != null ? "torchscript" : "");
+        try {
+            return switch (type) {
+                case "onnx-bert" -> loadOnnxBert(folder);
+                case "ensemble" -> loadEnsemble(folder);
+                case "torchscript" -> TorchScriptEmbedder.load(folder, batchSize);
+                default -> throw new IllegalArgumentException(folder.dir().resolve("serving.properties")
+                        + ": unknown option.modelType '" + type + "' (expected onnx-bert, ensemble or torchscript)");
+            };
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load model '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
+    private Embedder loadOnnxBert(ModelFolder folder) throws IOException {
+        int heads = Integer.parseInt(folder.requireOption("heads"));
+        float eps = Float.parseFloat(folder.option("layerNormEps", "1e-12"));
+        BertEncoder.Pooling pooling = BertEncoder.Pooling.parse(folder.requireOption("pooling"));
+        int maxTokens = Integer.parseInt(folder.requireOption("maxTokens"));
+        Tokenizer tokenizer;
+        try (InputStream in = folder.openFile(folder.requireOption("tokenizer"))) {
+            tokenizer = Tokenizer.load(in);
+        }
+        BertWeights weights;
+        try (InputStream in = folder.openFile(folder.requireOption("weights"))) {
+            weights = BertWeights.fromOnnx(OnnxReader.read(in));
+        }
+        BertEncoder encoder = new BertEncoder(weights, heads, eps, pooling, NDManager.newBaseManager(Device.cpu(), "PyTorch"));
+        return new OnnxBertEmbedder(folder.name(), tokenizer, encoder, maxTokens, batchSize);
+    }
+
+    private Embedder loadEnsemble(ModelFolder folder) {
+        List<Embedder> members = new ArrayList<>();
+        try {
+            for (String member : folder.requireOption("members").split(",")) {
+                if (member.trim().equals(folder.name())) {
+                    throw new IllegalArgumentException("ensemble '" + folder.name() + "' lists itself as a member");
+                }
+                members.add(load(member.trim()));
+            }
+            return new EnsembleEmbedder(folder.name(), members);
+        } catch (RuntimeException e) {
+            members.forEach(Embedder::close);
+            throw e;
+        }
+    }
+}

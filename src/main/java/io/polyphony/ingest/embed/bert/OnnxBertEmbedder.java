@@ -1,0 +1,77 @@
+package io.polyphony.ingest.embed.bert;
+
+import io.polyphony.ingest.embed.Embedder;
+import io.polyphony.ingest.embed.LengthBuckets;
+import io.polyphony.ingest.embed.ModelInfo;
+import io.polyphony.ingest.embed.TokenLimitExceededException;
+import io.polyphony.ingest.embed.Tokenizer;
+import java.util.Arrays;
+import java.util.List;
+
+/** A BERT sentence encoder: tokenizer, {@link BertEncoder} forward pass, length-bucketed batches. */
+public final class OnnxBertEmbedder implements Embedder {
+
+    private final ModelInfo info;
+    private final Tokenizer tokenizer;
+    private final BertEncoder encoder;
+    private final int batchSize;
+
+    public OnnxBertEmbedder(String name, Tokenizer tokenizer, BertEncoder encoder, int maxTokens, int batchSize) {
+        if (maxTokens > encoder.maxPositions()) {
+            throw new IllegalArgumentException("model " + name + ": maxTokens " + maxTokens
+                    + " exceeds its " + encoder.maxPositions() + " position embeddings");
+        }
+        this.info = new ModelInfo(name, encoder.dimensions(), maxTokens);
+        this.tokenizer = tokenizer;
+        this.encoder = encoder;
+        this.batchSize = batchSize;
+    }
+
+    @Override
+    public ModelInfo info() {
+        return info;
+    }
+
+    @Override
+    public int countTokens(String text) {
+        return tokenizer.count(text);
+    }
+
+    @Override
+    public List<float[]> embed(List<String> texts) {
+        return Arrays.asList(embedIds(ids(texts)));
+    }
+
+    /** Token ids of each text, refusing any over the limit. */
+    public long[][] ids(List<String> texts) {
+        long[][] ids = tokenizer.ids(texts);
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i].length > info.maxTokens()) {
+                throw new TokenLimitExceededException(info.name(), i, ids[i].length, info.maxTokens());
+            }
+        }
+        return ids;
+    }
+
+    /** Embeds already tokenised texts; two models with one vocabulary can share the tokenisation. */
+    public synchronized float[][] embedIds(long[][] ids) {
+        int[] lengths = Arrays.stream(ids).mapToInt(a -> a.length).toArray();
+        return LengthBuckets.run(lengths, batchSize, idx -> {
+            long[][] batch = new long[idx.length][];
+            for (int j = 0; j < idx.length; j++) {
+                batch[j] = ids[idx[j]];
+            }
+            return encoder.encode(batch);
+        });
+    }
+
+    public BertEncoder encoder() {
+        return encoder;
+    }
+
+    @Override
+    public void close() {
+        encoder.close();
+        tokenizer.close();
+    }
+}

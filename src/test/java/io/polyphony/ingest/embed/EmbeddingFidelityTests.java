@@ -1,0 +1,99 @@
+package io.polyphony.ingest.embed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
+
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.model.embedding.EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.bgesmallenv15.BgeSmallEnV15EmbeddingModel;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Our PyTorch forward pass against the reference: langchain4j running the same ONNX files on ONNX Runtime.
+ * The MiniLM tokenizer.json in the jar truncates at 128 tokens, so that half is compared within 128.
+ */
+class EmbeddingFidelityTests {
+
+    static EnsembleEmbedder ensemble;
+    static Embedder minilm;
+    static Embedder bge;
+
+    @BeforeAll
+    static void load() {
+        ensemble = (EnsembleEmbedder) TestModels.loader().load("minilm-bge-ensemble");
+        minilm = ensemble.members().get(0);
+        bge = ensemble.members().get(1);
+    }
+
+    @AfterAll
+    static void close() {
+        ensemble.close();
+    }
+
+    @Test
+    void eachHalfMatchesItsReferenceModelOnVariedTexts() {
+        List<String> texts = FidelityTexts.all();
+        assertThat(texts).hasSizeGreaterThanOrEqualTo(50);
+        List<String> withinEnsemble = texts.stream().filter(t -> ensemble.countTokens(t) <= 256).toList();
+        assertThat(withinEnsemble.size()).isLessThan(texts.size()); // some texts are for bge's longer window only
+        List<float[]> oursMini = minilm.embed(withinEnsemble);
+        List<float[]> oursBge = bge.embed(texts);
+        List<float[]> oursEnsemble = ensemble.embed(withinEnsemble);
+        List<float[]> refMini = reference(new AllMiniLmL6V2EmbeddingModel(), withinEnsemble);
+        List<float[]> refBge = reference(new BgeSmallEnV15EmbeddingModel(), texts);
+        double minMini = 1;
+        double minBge = 1;
+        int comparedMini = 0;
+        int comparedBge = 0;
+        for (int i = 0; i < withinEnsemble.size(); i++) {
+            float[] v = oursEnsemble.get(i);
+            assertThat(v).hasSize(768);
+            assertThat(Vectors.norm(v)).isCloseTo(1.0, offset(1e-4));
+            // the ensemble is exactly its members' unit vectors side by side, scaled by 1/sqrt(2)
+            assertThat(Vectors.cosine(Arrays.copyOfRange(v, 0, 384), oursMini.get(i))).isGreaterThan(0.99999);
+            if (minilm.countTokens(withinEnsemble.get(i)) <= 128) {
+                double c = Vectors.cosine(oursMini.get(i), refMini.get(i));
+                assertThat(c).as("MiniLM cosine for text %d: %s", i, withinEnsemble.get(i)).isGreaterThanOrEqualTo(0.999);
+                minMini = Math.min(minMini, c);
+                comparedMini++;
+            }
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            double c = Vectors.cosine(oursBge.get(i), refBge.get(i));
+            assertThat(c).as("bge cosine for text %d: %s", i, texts.get(i)).isGreaterThanOrEqualTo(0.999);
+            minBge = Math.min(minBge, c);
+            comparedBge++;
+        }
+        assertThat(comparedMini).isGreaterThanOrEqualTo(50);
+        assertThat(comparedBge).isEqualTo(texts.size());
+        System.out.printf("fidelity: MiniLM min cosine %.7f over %d texts, bge min cosine %.7f over %d texts%n",
+                minMini, comparedMini, minBge, comparedBge);
+    }
+
+    @Test
+    void ensembleCosineIsTheMeanOfTheMembersCosines() {
+        List<String> texts = List.of("budget review for the Berlin office", "Berlin office costs and budget",
+                "the cat sat on the mat");
+        List<float[]> e = ensemble.embed(texts);
+        List<float[]> m = minilm.embed(texts);
+        List<float[]> b = bge.embed(texts);
+        for (int i = 0; i < texts.size(); i++) {
+            for (int j = 0; j < texts.size(); j++) {
+                double expected = (Vectors.cosine(m.get(i), m.get(j)) + Vectors.cosine(b.get(i), b.get(j))) / 2;
+                assertThat(Vectors.dot(e.get(i), e.get(j))).isCloseTo(expected, offset(1e-5));
+            }
+        }
+        // and it still ranks: the two budget texts are closer to each other than to the cat
+        assertThat(Vectors.dot(e.get(0), e.get(1))).isGreaterThan(Vectors.dot(e.get(0), e.get(2)) + 0.2);
+    }
+
+    private static List<float[]> reference(EmbeddingModel model, List<String> texts) {
+        return model.embedAll(texts.stream().map(TextSegment::from).toList()).content().stream()
+                .map(emb -> emb.vector()).toList();
+    }
+}
