@@ -1,6 +1,7 @@
 package io.polyphony.ingest.embed;
 
 import java.util.List;
+import java.util.OptionalDouble;
 
 /**
  * Where chunks become vectors. Implementations are thread-safe, keep their model loaded for their
@@ -16,6 +17,14 @@ public interface Embedder extends AutoCloseable {
 
     /** One unit-length vector of {@code info().dimensions()} floats per text, in input order. */
     List<float[]> embed(List<String> texts);
+
+    /**
+     * Multiply-add FLOPs (2 per MAC) that {@link #embed} spends on these texts, padding included, for
+     * benchmarks; empty when the model cannot tell.
+     */
+    default OptionalDouble forwardFlops(List<String> texts) {
+        return OptionalDouble.empty();
+    }
 
     @Override
     void close();

@@ -2,6 +2,7 @@ package io.polyphony.ingest.embed;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalDouble;
 
 /**
  * Concatenates unit vectors of several models and rescales: v = [a/|a| ; b/|b|] / sqrt(n). The result
@@ -61,6 +62,19 @@ public final class EnsembleEmbedder implements Embedder {
             out.add(v);
         }
         return out;
+    }
+
+    @Override
+    public OptionalDouble forwardFlops(List<String> texts) {
+        double sum = 0;
+        for (Embedder m : members) {
+            OptionalDouble f = m.forwardFlops(texts);
+            if (f.isEmpty()) {
+                return OptionalDouble.empty();
+            }
+            sum += f.getAsDouble();
+        }
+        return OptionalDouble.of(sum);
     }
 
     public List<Embedder> members() {

@@ -9,6 +9,7 @@ import io.polyphony.ingest.embed.onnx.OnnxReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,14 @@ public final class ModelLoader {
     }
 
     public Embedder load(String name) {
+        Embedder e = loadFolder(name);
+        // The ONNX bytes and staging buffers (hundreds of MB) are garbage now; collect them so the heap
+        // can shrink back instead of holding that memory for the life of the process.
+        System.gc();
+        return e;
+    }
+
+    private Embedder loadFolder(String name) {
         ModelFolder folder = ModelFolder.open(modelsDir, name);
         String type = folder.option("modelType", folder.property("translatorFactory") != null ? "torchscript" : "");
         try {
@@ -54,10 +63,7 @@ public final class ModelLoader {
         try (InputStream in = folder.openFile(folder.requireOption("tokenizer"))) {
             tokenizer = Tokenizer.load(in);
         }
-        BertWeights weights;
-        try (InputStream in = folder.openFile(folder.requireOption("weights"))) {
-            weights = BertWeights.fromOnnx(OnnxReader.read(in));
-        }
+        BertWeights weights = BertWeights.fromOnnx(OnnxReader.read(ByteBuffer.wrap(folder.readFile(folder.requireOption("weights")))));
         BertEncoder encoder = new BertEncoder(weights, heads, eps, pooling, NDManager.newBaseManager(Device.cpu(), "PyTorch"));
         return new OnnxBertEmbedder(folder.name(), tokenizer, encoder, maxTokens, batchSize);
     }
@@ -69,7 +75,7 @@ public final class ModelLoader {
                 if (member.trim().equals(folder.name())) {
                     throw new IllegalArgumentException("ensemble '" + folder.name() + "' lists itself as a member");
                 }
-                members.add(load(member.trim()));
+                members.add(loadFolder(member.trim()));
             }
             return new EnsembleEmbedder(folder.name(), members);
         } catch (RuntimeException e) {

@@ -9,7 +9,6 @@ import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2Embedding
 import dev.langchain4j.model.embedding.onnx.bgesmallenv15.BgeSmallEnV15EmbeddingModel;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -25,54 +24,60 @@ class EmbeddingFidelityTests {
 
     @BeforeAll
     static void load() {
-        ensemble = (EnsembleEmbedder) TestModels.loader().load("minilm-bge-ensemble");
+        ensemble = TestModels.ensemble();
         minilm = ensemble.members().get(0);
         bge = ensemble.members().get(1);
     }
 
-    @AfterAll
-    static void close() {
-        ensemble.close();
+    static List<String> texts;
+    static List<String> withinEnsemble;
+    static List<float[]> refMini;
+    static List<float[]> refBge;
+
+    @BeforeAll
+    static void referenceVectors() {
+        texts = FidelityTexts.all();
+        withinEnsemble = texts.stream().filter(t -> TestModels.ensemble().countTokens(t) <= 256).toList();
+        refMini = reference(new AllMiniLmL6V2EmbeddingModel(), withinEnsemble);
+        refBge = reference(new BgeSmallEnV15EmbeddingModel(), texts);
     }
 
     @Test
     void eachHalfMatchesItsReferenceModelOnVariedTexts() {
-        List<String> texts = FidelityTexts.all();
         assertThat(texts).hasSizeGreaterThanOrEqualTo(50);
-        List<String> withinEnsemble = texts.stream().filter(t -> ensemble.countTokens(t) <= 256).toList();
         assertThat(withinEnsemble.size()).isLessThan(texts.size()); // some texts are for bge's longer window only
-        List<float[]> oursMini = minilm.embed(withinEnsemble);
-        List<float[]> oursBge = bge.embed(texts);
-        List<float[]> oursEnsemble = ensemble.embed(withinEnsemble);
-        List<float[]> refMini = reference(new AllMiniLmL6V2EmbeddingModel(), withinEnsemble);
-        List<float[]> refBge = reference(new BgeSmallEnV15EmbeddingModel(), texts);
+        assertMatchesReference(ensemble, "fp32");
+    }
+
+    private static void assertMatchesReference(EnsembleEmbedder model, String label) {
+        Embedder mini = model.members().get(0);
+        List<float[]> oursMini = mini.embed(withinEnsemble);
+        List<float[]> oursBge = model.members().get(1).embed(texts);
+        List<float[]> oursEnsemble = model.embed(withinEnsemble);
         double minMini = 1;
         double minBge = 1;
         int comparedMini = 0;
-        int comparedBge = 0;
         for (int i = 0; i < withinEnsemble.size(); i++) {
             float[] v = oursEnsemble.get(i);
             assertThat(v).hasSize(768);
             assertThat(Vectors.norm(v)).isCloseTo(1.0, offset(1e-4));
             // the ensemble is exactly its members' unit vectors side by side, scaled by 1/sqrt(2)
             assertThat(Vectors.cosine(Arrays.copyOfRange(v, 0, 384), oursMini.get(i))).isGreaterThan(0.99999);
-            if (minilm.countTokens(withinEnsemble.get(i)) <= 128) {
+            if (mini.countTokens(withinEnsemble.get(i)) <= 128) {
                 double c = Vectors.cosine(oursMini.get(i), refMini.get(i));
-                assertThat(c).as("MiniLM cosine for text %d: %s", i, withinEnsemble.get(i)).isGreaterThanOrEqualTo(0.999);
+                assertThat(c).as("%s MiniLM cosine for text %d: %s", label, i, withinEnsemble.get(i)).isGreaterThanOrEqualTo(0.999);
                 minMini = Math.min(minMini, c);
                 comparedMini++;
             }
         }
         for (int i = 0; i < texts.size(); i++) {
             double c = Vectors.cosine(oursBge.get(i), refBge.get(i));
-            assertThat(c).as("bge cosine for text %d: %s", i, texts.get(i)).isGreaterThanOrEqualTo(0.999);
+            assertThat(c).as("%s bge cosine for text %d: %s", label, i, texts.get(i)).isGreaterThanOrEqualTo(0.999);
             minBge = Math.min(minBge, c);
-            comparedBge++;
         }
         assertThat(comparedMini).isGreaterThanOrEqualTo(50);
-        assertThat(comparedBge).isEqualTo(texts.size());
-        System.out.printf("fidelity: MiniLM min cosine %.7f over %d texts, bge min cosine %.7f over %d texts%n",
-                minMini, comparedMini, minBge, comparedBge);
+        System.out.printf("fidelity %s: MiniLM min cosine %.7f over %d texts, bge min cosine %.7f over %d texts%n",
+                label, minMini, comparedMini, minBge, texts.size());
     }
 
     @Test

@@ -1,11 +1,12 @@
 package io.polyphony.ingest.embed;
 
-final class Vectors {
+/** Small vector arithmetic in double precision, for comparing embeddings. */
+public final class Vectors {
 
     private Vectors() {
     }
 
-    static double dot(float[] a, float[] b) {
+    public static double dot(float[] a, float[] b) {
         if (a.length != b.length) {
             throw new IllegalArgumentException(a.length + " vs " + b.length + " dims");
         }
@@ -16,11 +17,11 @@ final class Vectors {
         return s;
     }
 
-    static double norm(float[] a) {
+    public static double norm(float[] a) {
         return Math.sqrt(dot(a, a));
     }
 
-    static double cosine(float[] a, float[] b) {
+    public static double cosine(float[] a, float[] b) {
         return dot(a, b) / (norm(a) * norm(b));
     }
 }

@@ -45,6 +45,7 @@ public final class BertEncoder implements AutoCloseable {
     private final int maxPositions;
     private final float eps;
     private final Pooling pooling;
+    private ByteBuffer staging;
 
     public BertEncoder(BertWeights w, int heads, float eps, Pooling pooling, NDManager parent) {
         if (w.hidden() % heads != 0) {
@@ -77,6 +78,7 @@ public final class BertEncoder implements AutoCloseable {
                     nd(w.layer(i, "output.dense.weight")).transpose(), nd(w.layer(i, "output.dense.bias")),
                     nd(w.layer(i, "output.LayerNorm.weight")), nd(w.layer(i, "output.LayerNorm.bias")));
         }
+        staging = null;
     }
 
     private static NDArray fused(int axis, NDArray... parts) {
@@ -93,9 +95,16 @@ public final class BertEncoder implements AutoCloseable {
                     + t.elementCount() + " floats");
         }
         t.floats(); // checks the data type
-        ByteBuffer direct = ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.nativeOrder());
-        direct.put(src.order(ByteOrder.LITTLE_ENDIAN)).rewind();
-        return manager.create(direct, new Shape(t.dims()), DataType.FLOAT32);
+        // DJL wraps a direct buffer without copying it (the tensor keeps pointing into it), so we stage
+        // each weight in one reused buffer and let torch clone it into memory of its own.
+        if (staging == null || staging.capacity() < src.remaining()) {
+            staging = ByteBuffer.allocateDirect(Math.max(src.remaining(), 64 << 20)).order(ByteOrder.nativeOrder());
+        }
+        staging.clear();
+        staging.put(src.order(ByteOrder.LITTLE_ENDIAN)).flip();
+        try (NDArray view = manager.create(staging, new Shape(t.dims()), DataType.FLOAT32)) {
+            return view.duplicate();
+        }
     }
 
     public int dimensions() {

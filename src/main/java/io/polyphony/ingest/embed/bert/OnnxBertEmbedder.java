@@ -7,6 +7,7 @@ import io.polyphony.ingest.embed.TokenLimitExceededException;
 import io.polyphony.ingest.embed.Tokenizer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalDouble;
 
 /** A BERT sentence encoder: tokenizer, {@link BertEncoder} forward pass, length-bucketed batches. */
 public final class OnnxBertEmbedder implements Embedder {
@@ -53,8 +54,8 @@ public final class OnnxBertEmbedder implements Embedder {
         return ids;
     }
 
-    /** Embeds already tokenised texts; two models with one vocabulary can share the tokenisation. */
-    public synchronized float[][] embedIds(long[][] ids) {
+    /** Embeds already tokenised texts. */
+    private synchronized float[][] embedIds(long[][] ids) {
         int[] lengths = Arrays.stream(ids).mapToInt(a -> a.length).toArray();
         return LengthBuckets.run(lengths, batchSize, idx -> {
             long[][] batch = new long[idx.length][];
@@ -65,8 +66,15 @@ public final class OnnxBertEmbedder implements Embedder {
         });
     }
 
-    public BertEncoder encoder() {
-        return encoder;
+    @Override
+    public OptionalDouble forwardFlops(List<String> texts) {
+        int[] lengths = Arrays.stream(ids(texts)).mapToInt(a -> a.length).toArray();
+        double flops = 0;
+        for (int[] batch : LengthBuckets.batches(lengths, batchSize)) {
+            int longest = Arrays.stream(batch).map(i -> lengths[i]).max().orElse(0);
+            flops += encoder.flops(batch.length, longest);
+        }
+        return OptionalDouble.of(flops);
     }
 
     @Override

@@ -1,0 +1,43 @@
+package io.polyphony.ingest.cli;
+
+import io.polyphony.ingest.PolyphonyProperties;
+import io.polyphony.ingest.embed.ModelLoader;
+import io.polyphony.ingest.embed.bench.EmbeddingBenchmark;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import org.springframework.stereotype.Component;
+
+/** {@code bench-embed}: model throughput against the engine's GEMM roofline, and memory over a long run. */
+@Component
+public class BenchEmbedCommand implements Command {
+
+    private final ModelLoader loader;
+    private final PolyphonyProperties props;
+
+    public BenchEmbedCommand(ModelLoader loader, PolyphonyProperties props) {
+        this.loader = loader;
+        this.props = props;
+    }
+
+    @Override
+    public String name() {
+        return "bench-embed";
+    }
+
+    @Override
+    public String usage() {
+        return "[--batch-sizes 1,8,16,32,64] [--chunks 256] [--repeats 3] [--soak 10000] [--chars 500]: model benchmark";
+    }
+
+    @Override
+    public int run(List<String> args, InputStream in, PrintStream out, PrintStream err) {
+        CliArgs a = CliArgs.parse(args, List.of("--batch-sizes", "--chunks", "--repeats", "--soak", "--chars"), List.of());
+        var options = new EmbeddingBenchmark.Options(
+                Arrays.stream(a.value("--batch-sizes", "1,8,16,32,64").split(",")).map(String::trim).map(Integer::valueOf).toList(),
+                a.intValue("--chunks", 256), a.intValue("--repeats", 3), a.intValue("--soak", 10_000), a.intValue("--chars", 500));
+        new EmbeddingBenchmark(out).run(() -> loader.load(props.embedding().model()), options);
+        return 0;
+    }
+}
