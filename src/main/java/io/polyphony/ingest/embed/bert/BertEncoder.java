@@ -45,7 +45,6 @@ public final class BertEncoder implements AutoCloseable {
     private final int maxPositions;
     private final float eps;
     private final Pooling pooling;
-    private ByteBuffer staging;
 
     public BertEncoder(BertWeights w, int heads, float eps, Pooling pooling, NDManager parent) {
         if (w.hidden() % heads != 0) {
@@ -58,27 +57,27 @@ public final class BertEncoder implements AutoCloseable {
         this.eps = eps;
         this.pooling = pooling;
         this.maxPositions = w.maxPositions();
-        this.wordEmb = nd(w.tensor("embeddings.word_embeddings.weight"));
-        this.posEmb = nd(w.tensor("embeddings.position_embeddings.weight"));
-        this.typeEmb0 = nd(w.tensor("embeddings.token_type_embeddings.weight")).get(0);
-        this.embLnW = nd(w.tensor("embeddings.LayerNorm.weight"));
-        this.embLnB = nd(w.tensor("embeddings.LayerNorm.bias"));
+        Uploader up = new Uploader(manager);
+        this.wordEmb = up.nd(w.tensor("embeddings.word_embeddings.weight"));
+        this.posEmb = up.nd(w.tensor("embeddings.position_embeddings.weight"));
+        this.typeEmb0 = up.nd(w.tensor("embeddings.token_type_embeddings.weight")).get(0);
+        this.embLnW = up.nd(w.tensor("embeddings.LayerNorm.weight"));
+        this.embLnB = up.nd(w.tensor("embeddings.LayerNorm.bias"));
         this.layers = new Layer[w.layers()];
         for (int i = 0; i < layers.length; i++) {
-            NDArray qkvW = fused(1, nd(w.layer(i, "attention.self.query.weight")),
-                    nd(w.layer(i, "attention.self.key.weight")), nd(w.layer(i, "attention.self.value.weight")));
-            NDArray qkvB = fused(0, nd(w.layer(i, "attention.self.query.bias")),
-                    nd(w.layer(i, "attention.self.key.bias")), nd(w.layer(i, "attention.self.value.bias")));
+            NDArray qkvW = fused(1, up.nd(w.layer(i, "attention.self.query.weight")),
+                    up.nd(w.layer(i, "attention.self.key.weight")), up.nd(w.layer(i, "attention.self.value.weight")));
+            NDArray qkvB = fused(0, up.nd(w.layer(i, "attention.self.query.bias")),
+                    up.nd(w.layer(i, "attention.self.key.bias")), up.nd(w.layer(i, "attention.self.value.bias")));
             // ONNX stores Linear weights as [in, out]; DJL's linear wants [out, in]. A transposed view
             // makes torch multiply by the original contiguous [in, out] matrix, with no copy.
             layers[i] = new Layer(qkvW.transpose(), qkvB,
-                    nd(w.layer(i, "attention.output.dense.weight")).transpose(), nd(w.layer(i, "attention.output.dense.bias")),
-                    nd(w.layer(i, "attention.output.LayerNorm.weight")), nd(w.layer(i, "attention.output.LayerNorm.bias")),
-                    nd(w.layer(i, "intermediate.dense.weight")).transpose(), nd(w.layer(i, "intermediate.dense.bias")),
-                    nd(w.layer(i, "output.dense.weight")).transpose(), nd(w.layer(i, "output.dense.bias")),
-                    nd(w.layer(i, "output.LayerNorm.weight")), nd(w.layer(i, "output.LayerNorm.bias")));
+                    up.nd(w.layer(i, "attention.output.dense.weight")).transpose(), up.nd(w.layer(i, "attention.output.dense.bias")),
+                    up.nd(w.layer(i, "attention.output.LayerNorm.weight")), up.nd(w.layer(i, "attention.output.LayerNorm.bias")),
+                    up.nd(w.layer(i, "intermediate.dense.weight")).transpose(), up.nd(w.layer(i, "intermediate.dense.bias")),
+                    up.nd(w.layer(i, "output.dense.weight")).transpose(), up.nd(w.layer(i, "output.dense.bias")),
+                    up.nd(w.layer(i, "output.LayerNorm.weight")), up.nd(w.layer(i, "output.LayerNorm.bias")));
         }
-        staging = null;
     }
 
     private static NDArray fused(int axis, NDArray... parts) {
@@ -88,22 +87,32 @@ public final class BertEncoder implements AutoCloseable {
         return joined;
     }
 
-    private NDArray nd(Tensor t) {
-        ByteBuffer src = t.data().duplicate();
-        if (src.remaining() != t.elementCount() * 4) {
-            throw new IllegalArgumentException("tensor " + t.name() + " has " + src.remaining() + " bytes for "
-                    + t.elementCount() + " floats");
+    /** Copies ONNX initializers into tensors owned by torch. */
+    private static final class Uploader {
+        private final NDManager manager;
+        private ByteBuffer staging;
+
+        Uploader(NDManager manager) {
+            this.manager = manager;
         }
-        t.floats(); // checks the data type
-        // DJL wraps a direct buffer without copying it (the tensor keeps pointing into it), so we stage
-        // each weight in one reused buffer and let torch clone it into memory of its own.
-        if (staging == null || staging.capacity() < src.remaining()) {
-            staging = ByteBuffer.allocateDirect(Math.max(src.remaining(), 64 << 20)).order(ByteOrder.nativeOrder());
-        }
-        staging.clear();
-        staging.put(src.order(ByteOrder.LITTLE_ENDIAN)).flip();
-        try (NDArray view = manager.create(staging, new Shape(t.dims()), DataType.FLOAT32)) {
-            return view.duplicate();
+
+        NDArray nd(Tensor t) {
+            ByteBuffer src = t.data().duplicate();
+            if (src.remaining() != t.elementCount() * 4) {
+                throw new IllegalArgumentException("tensor " + t.name() + " has " + src.remaining() + " bytes for "
+                        + t.elementCount() + " floats");
+            }
+            t.floats(); // checks the data type
+            // DJL wraps a direct buffer without copying it (the tensor keeps pointing into it), so we stage
+            // each weight in one reused buffer and let torch clone it into memory of its own.
+            if (staging == null || staging.capacity() < src.remaining()) {
+                staging = ByteBuffer.allocateDirect(Math.max(src.remaining(), 64 << 20)).order(ByteOrder.nativeOrder());
+            }
+            staging.clear();
+            staging.put(src.order(ByteOrder.LITTLE_ENDIAN)).flip();
+            try (NDArray view = manager.create(staging, new Shape(t.dims()), DataType.FLOAT32)) {
+                return view.duplicate();
+            }
         }
     }
 
