@@ -1,5 +1,6 @@
 package io.polyphony.ingest.embed;
 
+import io.polyphony.ingest.testing.Zips;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -8,8 +9,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
@@ -46,11 +45,11 @@ final class TorchScriptArchive {
             }
         }
         try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(file))) {
-            stored(zip, "archive/version", "3\n".getBytes(StandardCharsets.US_ASCII));
-            stored(zip, "archive/constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'});
-            stored(zip, "archive/code/__torch__.py", CODE.getBytes(StandardCharsets.UTF_8));
-            stored(zip, "archive/data.pkl", dataPickle(rows, cols));
-            stored(zip, "archive/data/0", data.array());
+            Zips.stored(zip, "archive/version", "3\n".getBytes(StandardCharsets.US_ASCII));
+            Zips.stored(zip, "archive/constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'});
+            Zips.stored(zip, "archive/code/__torch__.py", CODE.getBytes(StandardCharsets.UTF_8));
+            Zips.stored(zip, "archive/data.pkl", dataPickle(rows, cols));
+            Zips.stored(zip, "archive/data/0", data.array());
         }
     }
 
@@ -112,18 +111,5 @@ final class TorchScriptArchive {
     private static void binint(OutputStream p, int v) throws IOException {
         p.write('J');
         p.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array());
-    }
-
-    private static void stored(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
-        ZipEntry e = new ZipEntry(name);
-        e.setMethod(ZipEntry.STORED);
-        e.setSize(bytes.length);
-        e.setCompressedSize(bytes.length);
-        CRC32 crc = new CRC32();
-        crc.update(bytes);
-        e.setCrc(crc.getValue());
-        zip.putNextEntry(e);
-        zip.write(bytes);
-        zip.closeEntry();
     }
 }

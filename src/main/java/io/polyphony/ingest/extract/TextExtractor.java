@@ -1,0 +1,255 @@
+package io.polyphony.ingest.extract;
+
+import io.polyphony.ingest.Problem;
+import io.polyphony.ingest.Reason;
+import io.polyphony.ingest.Sizes;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.tika.detect.Detector;
+import org.apache.tika.exception.EncryptedDocumentException;
+import org.apache.tika.exception.TikaException;
+import org.apache.tika.exception.WriteLimitReachedException;
+import org.apache.tika.io.TikaInputStream;
+import org.apache.tika.metadata.Metadata;
+import org.apache.tika.metadata.TikaCoreProperties;
+import org.apache.tika.parser.AutoDetectParser;
+import org.apache.tika.parser.ParseContext;
+import org.apache.tika.parser.microsoft.OfficeParserConfig;
+import org.apache.tika.sax.BodyContentHandler;
+import org.xml.sax.SAXException;
+
+/**
+ * Text out of one file, with limits; the result is the text or a {@link Problem}, never an exception.
+ * Order of the guards: size before reading, type before parsing, container expansion before parsing,
+ * then a parse bounded in characters and time.
+ */
+public final class TextExtractor implements AutoCloseable {
+
+    /** Types we extract text from; anything else is {@code unsupported}. Images have no text without OCR. */
+    private static final List<String> SUPPORTED = List.of("text/", "application/pdf",
+            "application/vnd.openxmlformats-officedocument.", "application/vnd.oasis.opendocument.",
+            "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+            "application/rtf", "application/epub+zip", "message/rfc822", "application/xhtml+xml",
+            "application/xml", "application/json");
+
+    private final ExtractionLimits limits;
+    private final AutoDetectParser parser = new AutoDetectParser();
+    private final Detector detector = parser.getDetector();
+    private final ExecutorService parsing = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "tika-parse");
+        t.setDaemon(true); // a parse that ignores its timeout must not keep the JVM alive
+        return t;
+    });
+
+    public TextExtractor(ExtractionLimits limits) {
+        this.limits = limits;
+    }
+
+    public ExtractionLimits limits() {
+        return limits;
+    }
+
+    public Extraction extract(Path file) {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (NoSuchFileException e) {
+            return Extraction.refused(new Problem(Reason.UNPARSEABLE, "file disappeared before it was read"), null, 0, null);
+        } catch (IOException e) {
+            return Extraction.refused(new Problem(Reason.UNPARSEABLE, "cannot read file: " + e.getMessage()), null, 0, null);
+        }
+        if (size > limits.maxFileBytes()) {
+            return Extraction.refused(new Problem(Reason.TOO_LARGE, tooLarge(size)), null, size, null);
+        }
+        if (size == 0) {
+            return Extraction.refused(new Problem(Reason.EMPTY, "file is empty (0 bytes)"), null, 0, null);
+        }
+        byte[] content;
+        try (InputStream in = Files.newInputStream(file)) {
+            // the size may have changed since we looked: never read more than the limit allows
+            content = in.readNBytes((int) Math.min(limits.maxFileBytes() + 1, Integer.MAX_VALUE - 16));
+        } catch (IOException e) {
+            return Extraction.refused(new Problem(Reason.UNPARSEABLE, "cannot read file: " + e.getMessage()), null, size, null);
+        }
+        if (content.length > limits.maxFileBytes()) {
+            return Extraction.refused(new Problem(Reason.TOO_LARGE, tooLarge(content.length)), null, content.length, null);
+        }
+        return extract(content, file.getFileName() == null ? "" : file.getFileName().toString());
+    }
+
+    /** Extracts from content already in memory; {@code name} is only a hint for type detection. */
+    public Extraction extract(byte[] content, String name) {
+        String sha = sha256(content);
+        long bytes = content.length;
+        if (bytes == 0) {
+            return Extraction.refused(new Problem(Reason.EMPTY, "file is empty (0 bytes)"), null, 0, sha);
+        }
+        String type = detect(content, name);
+        Optional<Problem> refusal = refuseByType(type, content);
+        if (refusal.isPresent()) {
+            return Extraction.refused(refusal.get(), type, bytes, sha);
+        }
+        if (ContainerInspector.isZip(content)) {
+            Optional<Problem> bomb = ContainerInspector.check(content, limits);
+            if (bomb.isPresent()) {
+                return Extraction.refused(bomb.get(), type, bytes, sha);
+            }
+        }
+        String text;
+        if (PlainText.handles(type)) {
+            text = PlainText.decode(content);
+            if (text.length() > limits.maxChars()) {
+                return Extraction.refused(tooMuchText(), type, bytes, sha);
+            }
+        } else {
+            Object parsed = parseWithTimeout(content, name, type);
+            if (parsed instanceof Problem p) {
+                return Extraction.refused(p, type, bytes, sha);
+            }
+            text = (String) parsed;
+        }
+        if (text.isBlank()) {
+            Problem p = PlainText.handles(type) || type.startsWith("text/")
+                    ? new Problem(Reason.EMPTY, "file holds only whitespace")
+                    : new Problem(Reason.NO_TEXT, "no extractable text in this " + type + " (scanned or image-only?)");
+            return Extraction.refused(p, type, bytes, sha);
+        }
+        return Extraction.of(text, type, bytes, sha);
+    }
+
+    private String tooLarge(long size) {
+        String have = Sizes.human(size);
+        String limit = Sizes.human(limits.maxFileBytes());
+        if (have.equals(limit) || have.startsWith(limit.split(" ")[0] + ".0")) {
+            have = size + " bytes";
+            limit = limits.maxFileBytes() + " bytes";
+        }
+        return have + " > " + limit + " limit";
+    }
+
+    private Problem tooMuchText() {
+        return new Problem(Reason.TOO_MUCH_TEXT, "more than " + String.format(Locale.ROOT, "%,d", limits.maxChars())
+                + " characters of text");
+    }
+
+    private String detect(byte[] content, String name) {
+        Metadata md = new Metadata();
+        md.set(TikaCoreProperties.RESOURCE_NAME_KEY, name);
+        try (TikaInputStream in = TikaInputStream.get(content)) {
+            return detector.detect(in, md).getBaseType().toString();
+        } catch (IOException e) {
+            return "application/octet-stream";
+        }
+    }
+
+    private static Optional<Problem> refuseByType(String type, byte[] content) {
+        if (type.equals("application/x-tika-ooxml-protected")) {
+            return Optional.of(new Problem(Reason.ENCRYPTED, "password-protected Office document"));
+        }
+        if (type.startsWith("image/")) {
+            return Optional.of(new Problem(Reason.NO_TEXT, "an image (" + type + "): no text to extract without OCR"));
+        }
+        if (SUPPORTED.stream().noneMatch(type::startsWith)) {
+            return Optional.of(new Problem(Reason.UNSUPPORTED, "unsupported file type " + type));
+        }
+        if (type.startsWith("text/") && PlainText.looksBinary(content)) {
+            return Optional.of(new Problem(Reason.UNSUPPORTED, "binary content in a file that claims to be " + type));
+        }
+        return Optional.empty();
+    }
+
+    /** The text, or a Problem. */
+    private Object parseWithTimeout(byte[] content, String name, String type) {
+        Future<Object> f = parsing.submit(() -> parse(content, name));
+        try {
+            return f.get(limits.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            return new Problem(Reason.TIMEOUT, "parsing took longer than " + limits.timeout().toSeconds() + " s");
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            Thread.currentThread().interrupt();
+            return new Problem(Reason.INTERNAL, "interrupted while parsing");
+        } catch (ExecutionException e) {
+            return new Problem(Reason.INTERNAL, "parser crashed: " + e.getCause());
+        }
+    }
+
+    private Object parse(byte[] content, String name) {
+        BodyContentHandler handler = new BodyContentHandler(limits.maxChars());
+        Metadata md = new Metadata();
+        md.set(TikaCoreProperties.RESOURCE_NAME_KEY, name);
+        ParseContext ctx = new ParseContext();
+        OfficeParserConfig office = new OfficeParserConfig();
+        // streaming (SAX) extractors: the DOM-based ones hold a whole document.xml in memory
+        office.setUseSAXDocxExtractor(true);
+        office.setUseSAXPptxExtractor(true);
+        ctx.set(OfficeParserConfig.class, office);
+        try (TikaInputStream in = TikaInputStream.get(content)) {
+            parser.parse(in, handler, md, ctx);
+            return handler.toString();
+        } catch (EncryptedDocumentException e) {
+            return new Problem(Reason.ENCRYPTED, "encrypted or password-protected document");
+        } catch (SAXException e) {
+            if (WriteLimitReachedException.isWriteLimitReached(e)) {
+                return tooMuchText();
+            }
+            return new Problem(Reason.UNPARSEABLE, "malformed document: " + rootMessage(e));
+        } catch (TikaException | IOException e) {
+            if (hasCause(e, EncryptedDocumentException.class)) {
+                return new Problem(Reason.ENCRYPTED, "encrypted or password-protected document");
+            }
+            return new Problem(Reason.UNPARSEABLE, "cannot parse: " + rootMessage(e));
+        } catch (OutOfMemoryError e) {
+            return new Problem(Reason.TOO_MUCH_TEXT, "document too large to parse in memory");
+        } catch (RuntimeException | StackOverflowError e) {
+            return new Problem(Reason.UNPARSEABLE, "parser failed: " + rootMessage(e));
+        }
+    }
+
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage();
+        return root.getClass().getSimpleName() + (m == null ? "" : ": " + (m.length() > 200 ? m.substring(0, 200) + "…" : m));
+    }
+
+    static String sha256(byte[] content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        parsing.shutdownNow();
+    }
+}

@@ -1,0 +1,201 @@
+package io.polyphony.ingest.extract;
+
+import io.polyphony.ingest.testing.Zips;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import javax.imageio.ImageIO;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.PDPageContentStream;
+import org.apache.pdfbox.pdmodel.encryption.AccessPermission;
+import org.apache.pdfbox.pdmodel.encryption.StandardProtectionPolicy;
+import org.apache.pdfbox.pdmodel.font.PDType1Font;
+import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
+import org.apache.poi.openxml4j.opc.OPCPackage;
+import org.apache.poi.openxml4j.opc.PackageAccess;
+import org.apache.poi.poifs.crypt.EncryptionInfo;
+import org.apache.poi.poifs.crypt.EncryptionMode;
+import org.apache.poi.poifs.crypt.Encryptor;
+import org.apache.poi.poifs.filesystem.POIFSFileSystem;
+import org.apache.poi.xslf.usermodel.XMLSlideShow;
+import org.apache.poi.xslf.usermodel.XSLFTextBox;
+import org.apache.poi.xssf.usermodel.XSSFWorkbook;
+import org.apache.poi.xwpf.usermodel.XWPFDocument;
+
+/** Real files in many formats, made by the libraries that write them (POI, PDFBox) or by hand to spec. */
+public final class TestDocuments {
+
+    private TestDocuments() {
+    }
+
+    public static Path text(Path dir, String name, String text, Charset cs) throws IOException {
+        return Files.write(dir.resolve(name), text.getBytes(cs));
+    }
+
+    public static Path docx(Path dir, String name, String... paragraphs) throws IOException {
+        try (XWPFDocument d = new XWPFDocument(); OutputStream out = Files.newOutputStream(dir.resolve(name))) {
+            for (String p : paragraphs) {
+                d.createParagraph().createRun().setText(p);
+            }
+            d.write(out);
+        }
+        return dir.resolve(name);
+    }
+
+    public static Path pptx(Path dir, String name, String... slides) throws IOException {
+        try (XMLSlideShow ss = new XMLSlideShow(); OutputStream out = Files.newOutputStream(dir.resolve(name))) {
+            for (String s : slides) {
+                XSLFTextBox box = ss.createSlide().createTextBox();
+                box.setText(s);
+            }
+            ss.write(out);
+        }
+        return dir.resolve(name);
+    }
+
+    public static Path xlsx(Path dir, String name, String... cells) throws IOException {
+        try (XSSFWorkbook wb = new XSSFWorkbook(); OutputStream out = Files.newOutputStream(dir.resolve(name))) {
+            var sheet = wb.createSheet("Budget");
+            for (int i = 0; i < cells.length; i++) {
+                sheet.createRow(i).createCell(0).setCellValue(cells[i]);
+            }
+            wb.write(out);
+        }
+        return dir.resolve(name);
+    }
+
+    public static Path pdf(Path dir, String name, String userPassword, String... lines) throws IOException {
+        try (PDDocument doc = new PDDocument()) {
+            PDPage page = new PDPage();
+            doc.addPage(page);
+            try (PDPageContentStream cs = new PDPageContentStream(doc, page)) {
+                cs.beginText();
+                cs.setFont(new PDType1Font(Standard14Fonts.FontName.HELVETICA), 12);
+                cs.newLineAtOffset(50, 700);
+                for (String l : lines) {
+                    cs.showText(l);
+                    cs.newLineAtOffset(0, -16);
+                }
+                cs.endText();
+            }
+            if (userPassword != null) {
+                StandardProtectionPolicy p = new StandardProtectionPolicy("owner-" + userPassword, userPassword, new AccessPermission());
+                p.setEncryptionKeyLength(128);
+                doc.protect(p);
+            }
+            doc.save(dir.resolve(name).toFile());
+        }
+        return dir.resolve(name);
+    }
+
+    /** A PDF with a page but no text at all, like a scan without OCR. */
+    public static Path pdfWithoutText(Path dir, String name) throws IOException {
+        try (PDDocument doc = new PDDocument()) {
+            doc.addPage(new PDPage());
+            doc.save(dir.resolve(name).toFile());
+        }
+        return dir.resolve(name);
+    }
+
+    public static Path encryptedDocx(Path dir, String name, String password) throws Exception {
+        Path plain = docx(dir, name + ".plain.docx", "secret board minutes");
+        try (POIFSFileSystem fs = new POIFSFileSystem()) {
+            Encryptor enc = new EncryptionInfo(EncryptionMode.agile).getEncryptor();
+            enc.confirmPassword(password);
+            try (OPCPackage opc = OPCPackage.open(plain.toFile(), PackageAccess.READ_WRITE); OutputStream os = enc.getDataStream(fs)) {
+                opc.save(os);
+            }
+            try (OutputStream out = Files.newOutputStream(dir.resolve(name))) {
+                fs.writeFilesystem(out);
+            }
+        }
+        Files.delete(plain);
+        return dir.resolve(name);
+    }
+
+    public static Path odt(Path dir, String name, String text) throws IOException {
+        String content = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                + "<office:document-content xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\""
+                + " xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" office:version=\"1.2\">"
+                + "<office:body><office:text><text:p>" + text + "</text:p></office:text></office:body></office:document-content>";
+        String manifest = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                + "<manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" manifest:version=\"1.2\">"
+                + "<manifest:file-entry manifest:full-path=\"/\" manifest:media-type=\"application/vnd.oasis.opendocument.text\"/>"
+                + "<manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\"/>"
+                + "</manifest:manifest>";
+        return zip(dir.resolve(name), "mimetype", "application/vnd.oasis.opendocument.text",
+                "content.xml", content, "META-INF/manifest.xml", manifest);
+    }
+
+    public static Path epub(Path dir, String name, String text) throws IOException {
+        String container = "<?xml version=\"1.0\"?><container version=\"1.0\" xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\">"
+                + "<rootfiles><rootfile full-path=\"OEBPS/content.opf\" media-type=\"application/oebps-package+xml\"/></rootfiles></container>";
+        String opf = "<?xml version=\"1.0\"?><package xmlns=\"http://www.idpf.org/2007/opf\" version=\"2.0\" unique-identifier=\"id\">"
+                + "<metadata xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title>Notes</dc:title><dc:identifier id=\"id\">x</dc:identifier></metadata>"
+                + "<manifest><item id=\"c1\" href=\"chapter1.xhtml\" media-type=\"application/xhtml+xml\"/></manifest>"
+                + "<spine><itemref idref=\"c1\"/></spine></package>";
+        String chapter = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><html xmlns=\"http://www.w3.org/1999/xhtml\"><head><title>c</title></head>"
+                + "<body><p>" + text + "</p></body></html>";
+        return zip(dir.resolve(name), "mimetype", "application/epub+zip", "META-INF/container.xml", container,
+                "OEBPS/content.opf", opf, "OEBPS/chapter1.xhtml", chapter);
+    }
+
+    public static Path png(Path dir, String name) throws IOException {
+        BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+        ImageIO.write(img, "png", dir.resolve(name).toFile());
+        return dir.resolve(name);
+    }
+
+    /** An ELF executable header followed by machine-code-like bytes. */
+    public static Path executable(Path dir, String name) throws IOException {
+        byte[] b = new byte[4096];
+        new java.util.Random(3).nextBytes(b);
+        byte[] elf = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x3e, 0};
+        System.arraycopy(elf, 0, b, 0, elf.length);
+        return Files.write(dir.resolve(name), b);
+    }
+
+    /** A DOCX-shaped zip whose document part inflates to {@code expandedBytes} of spaces and a few words. */
+    public static Path zipBombDocx(Path dir, String name, long expandedBytes) throws IOException {
+        Path file = dir.resolve(name);
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(file))) {
+            zip.putNextEntry(new ZipEntry("[Content_Types].xml"));
+            zip.write(("<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
+                    + "<Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/>"
+                    + "</Types>").getBytes(StandardCharsets.UTF_8));
+            zip.putNextEntry(new ZipEntry("word/document.xml"));
+            byte[] spaces = new byte[1 << 20];
+            java.util.Arrays.fill(spaces, (byte) ' ');
+            for (long written = 0; written < expandedBytes; written += spaces.length) {
+                zip.write(spaces);
+            }
+            zip.closeEntry();
+        }
+        return file;
+    }
+
+    private static Path zip(Path file, String... namesAndContents) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (int i = 0; i < namesAndContents.length; i += 2) {
+                byte[] data = namesAndContents[i + 1].getBytes(StandardCharsets.UTF_8);
+                if (i == 0) { // ODF and EPUB want their mimetype first and stored
+                    Zips.stored(zip, namesAndContents[i], data);
+                    continue;
+                }
+                zip.putNextEntry(new ZipEntry(namesAndContents[i]));
+                zip.write(data);
+                zip.closeEntry();
+            }
+        }
+        return Files.write(file, bytes.toByteArray());
+    }
+}
