@@ -1,0 +1,100 @@
+package io.polyphony.ingest.sample;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class ChunkSamplerTests {
+
+    private final ChunkSampler sampler = ChunkSampler.defaults();
+
+    /** Distinct content chunks, and after every fourth one a running footer chunk that differs only in its page number. */
+    static List<String> reportWithFooters(int contentChunks) {
+        Random r = new Random(9);
+        String[] words = {"budget", "roadmap", "latency", "customer", "contract", "security", "release", "hiring",
+            "pricing", "support", "migration", "forecast", "vendor", "audit", "training", "office"};
+        List<String> chunks = new ArrayList<>();
+        for (int i = 0; i < contentChunks; i++) {
+            StringBuilder sb = new StringBuilder("Section " + i + ".");
+            for (int w = 0; w < 70; w++) {
+                sb.append(' ').append(words[r.nextInt(words.length)]);
+            }
+            chunks.add(sb.toString());
+            if (i % 4 == 3) {
+                chunks.add("ACME Corporation — Confidential — Internal use only — Page " + (i / 4 + 1) + " of 600");
+            }
+        }
+        return chunks;
+    }
+
+    @Test
+    void aShortDocumentKeepsEverything() {
+        Selection s = sampler.select(List.of("a b c", "d e f"));
+        assertThat(s.kept()).containsExactly(0, 1);
+        assertThat(s.sampled()).isFalse();
+        assertThat(s.describe()).isEqualTo("all 2 chunks");
+    }
+
+    @Test
+    void aLongDocumentKeepsExactlyTheLimitInOrderWithItsOpening() {
+        List<String> chunks = reportWithFooters(1900);
+        Selection s = sampler.select(chunks);
+        assertThat(s.kept()).hasSize(500).isSorted().doesNotHaveDuplicates();
+        // the opening: the first ten chunks, passing over the running footers among them
+        assertThat(Arrays.copyOf(s.kept(), 10)).containsExactly(0, 1, 2, 3, 5, 6, 7, 8, 10, 11);
+        assertThat(s.describe()).isEqualTo("sampled 500 of 2,375");
+    }
+
+    @Test
+    void everyPartOfTheDocumentIsCovered() {
+        List<String> chunks = reportWithFooters(1900);
+        int[] kept = sampler.select(chunks).kept();
+        int stretch = (chunks.size() - 10 + 489) / 490;
+        for (int i = 1; i < kept.length; i++) {
+            assertThat(kept[i] - kept[i - 1]).isLessThan(2 * stretch);
+        }
+        assertThat(kept[kept.length - 1]).isGreaterThanOrEqualTo(chunks.size() - stretch);
+    }
+
+    @Test
+    void runningFootersAreDroppedInFavourOfContent() {
+        List<String> chunks = reportWithFooters(1900);
+        long footers = Arrays.stream(sampler.select(chunks).kept()).filter(i -> chunks.get(i).startsWith("ACME")).count();
+        assertThat(footers).isZero();
+        // a naive stride keeps its share of them
+        long strideFooters = 0;
+        for (int i = 0; i < 500; i++) {
+            if (chunks.get(i * chunks.size() / 500).startsWith("ACME")) {
+                strideFooters++;
+            }
+        }
+        assertThat(strideFooters).isGreaterThan(50);
+    }
+
+    @Test
+    void repeatedPassagesWeighLessThanNewOnes() {
+        double[] w = ChunkSampler.informationWeights(List.of(
+                "the same boilerplate paragraph about cookies and privacy",
+                "a new paragraph about the quarterly budget review",
+                "the same boilerplate paragraph about cookies and privacy"));
+        assertThat(w[1]).isGreaterThan(w[0] * 1.9);
+        assertThat(w[0]).isEqualTo(w[2]);
+    }
+
+    @Test
+    void theChoiceIsDeterministic() {
+        List<String> chunks = reportWithFooters(1500);
+        assertThat(new ChunkSampler(500, 10).select(chunks).kept()).containsExactly(sampler.select(new ArrayList<>(chunks)).kept());
+    }
+
+    @Test
+    void limitsAreChecked() {
+        assertThatThrownBy(() -> new ChunkSampler(0, 0)).hasMessage("maxChunks must be greater than zero");
+        assertThatThrownBy(() -> new ChunkSampler(5, 6)).hasMessage("openingChunks must be between 0 and maxChunks");
+    }
+}
