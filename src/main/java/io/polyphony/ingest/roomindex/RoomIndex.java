@@ -1,0 +1,194 @@
+package io.polyphony.ingest.roomindex;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import io.polyphony.ingest.embed.ModelInfo;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * A room's vectors in Redis, in the layout of {@link RoomKeys}: atomic document writes, the unchanged
+ * check, and exact top-k search over the room's chunks (cosine; vectors are unit length).
+ */
+public final class RoomIndex {
+
+    public record ChunkRecord(String content, float[] embedding) {
+    }
+
+    /**
+     * @param chunks      what is written (all chunks, or the sampled ones)
+     * @param totalChunks how many chunks the document had before sampling
+     */
+    public record DocumentWrite(String room, String docId, String file, String sha256, long bytes,
+                                List<ChunkRecord> chunks, int totalChunks, boolean sampled, ModelInfo model) {
+    }
+
+    /** {@code written} is false when the room already held this content. */
+    public record WriteResult(boolean written, int oldChunks, int newChunks) {
+    }
+
+    public record Hit(String docId, String file, int ord, String content, double score) {
+    }
+
+    private static final byte[] WRITE_SCRIPT = resource("roomindex/write-document.lua");
+
+    private final UnifiedJedis redis;
+    private final Clock clock;
+
+    public RoomIndex(UnifiedJedis redis, Clock clock) {
+        this.redis = redis;
+        this.clock = clock;
+    }
+
+    /** True when the room holds this document with the same content and model: nothing to do. */
+    public boolean unchanged(String room, String docId, String sha256, ModelInfo model) {
+        List<String> v = redis.hmget(RoomKeys.doc(room, docId), "sha256", "model");
+        return sha256.equals(v.get(0)) && model.name().equals(v.get(1));
+    }
+
+    /** Refuses a model whose vectors cannot live beside the room's existing ones. */
+    public void requireCompatible(String room, ModelInfo model) {
+        List<String> v = redis.hmget(RoomKeys.meta(room), "model", "dims");
+        if (v.get(0) != null) {
+            model.requireCompatible("room " + room, v.get(0), v.get(1) == null ? -1 : Integer.parseInt(v.get(1)));
+        }
+    }
+
+    public WriteResult write(DocumentWrite w) {
+        requireCompatible(w.room(), w.model());
+        for (ChunkRecord c : w.chunks()) {
+            if (c.embedding().length != w.model().dimensions()) {
+                throw new IllegalArgumentException("chunk vector has " + c.embedding().length + " dims, model "
+                        + w.model().name() + " has " + w.model().dimensions());
+            }
+        }
+        List<byte[]> keys = List.of(b(RoomKeys.doc(w.room(), w.docId())), b(RoomKeys.docs(w.room())),
+                b(RoomKeys.meta(w.room())), b(RoomKeys.ROOMS));
+        List<byte[]> args = new ArrayList<>(12 + 2 * w.chunks().size());
+        args.add(b(RoomKeys.chunkPrefix(w.room()) + w.docId() + ":"));
+        args.add(b(w.sha256()));
+        args.add(b(w.model().name()));
+        args.add(b(Integer.toString(w.model().dimensions())));
+        args.add(b(Long.toString(clock.millis())));
+        args.add(b(w.room()));
+        args.add(b(w.docId()));
+        args.add(b(w.file()));
+        args.add(b(Long.toString(w.bytes())));
+        args.add(b(Integer.toString(w.totalChunks())));
+        args.add(b(w.sampled() ? "1" : "0"));
+        args.add(b(Integer.toString(w.chunks().size())));
+        for (ChunkRecord c : w.chunks()) {
+            args.add(b(c.content()));
+            args.add(toBytes(c.embedding()));
+        }
+        Object result;
+        try {
+            result = redis.eval(WRITE_SCRIPT, keys, args);
+        } catch (JedisDataException e) {
+            if (String.valueOf(e.getMessage()).contains("MODEL_MISMATCH")) {
+                // another writer set the room's model between our check and the script: say so clearly
+                requireCompatible(w.room(), w.model());
+            }
+            throw e;
+        }
+        List<?> r = (List<?>) result;
+        return new WriteResult(((Long) r.get(0)) == 1L, ((Long) r.get(1)).intValue(), ((Long) r.get(2)).intValue());
+    }
+
+    /** Exact search: every chunk of the room, scored by dot product with the unit query vector. */
+    public List<Hit> search(String room, float[] query, int k) {
+        List<String> docIds = new ArrayList<>(redis.smembers(RoomKeys.docs(room)));
+        docIds.sort(null);
+        List<Response<List<String>>> docInfo = new ArrayList<>();
+        try (AbstractPipeline p = redis.pipelined()) {
+            for (String d : docIds) {
+                docInfo.add(p.hmget(RoomKeys.doc(room, d), "chunks", "file"));
+            }
+            p.sync();
+        }
+        PriorityQueue<Hit> best = new PriorityQueue<>(Comparator.comparingDouble(Hit::score));
+        byte[][] fields = {b("content"), b("embedding")};
+        for (int i = 0; i < docIds.size(); i++) {
+            List<String> info = docInfo.get(i).get();
+            int chunks = info.get(0) == null ? 0 : Integer.parseInt(info.get(0));
+            List<Response<List<byte[]>>> rows = new ArrayList<>(chunks);
+            try (AbstractPipeline p = redis.pipelined()) {
+                for (int n = 0; n < chunks; n++) {
+                    rows.add(p.hmget(b(RoomKeys.chunk(room, docIds.get(i), n)), fields));
+                }
+                p.sync();
+            }
+            for (int n = 0; n < chunks; n++) {
+                List<byte[]> row = rows.get(n).get();
+                if (row.get(1) == null) {
+                    continue;
+                }
+                float[] v = fromBytes(row.get(1));
+                if (v.length != query.length) {
+                    throw new IllegalStateException("room " + room + " holds " + v.length + "-dim vectors, query has " + query.length);
+                }
+                double score = 0;
+                for (int j = 0; j < v.length; j++) {
+                    score += v[j] * query[j];
+                }
+                if (best.size() < k || score > best.peek().score()) {
+                    best.add(new Hit(docIds.get(i), info.get(1), n, new String(row.get(0), UTF_8), score));
+                    if (best.size() > k) {
+                        best.poll();
+                    }
+                }
+            }
+        }
+        List<Hit> out = new ArrayList<>(best);
+        out.sort(Comparator.comparingDouble(Hit::score).reversed());
+        return out;
+    }
+
+    /** The room's meta hash (model, dims, chunks, docs, last_active); empty when the room does not exist. */
+    public Map<String, String> meta(String room) {
+        return redis.hgetAll(RoomKeys.meta(room));
+    }
+
+    /** FLOAT32 little-endian: the layout Redis Stack's vector indexes read. */
+    public static byte[] toBytes(float[] v) {
+        ByteBuffer bb = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float f : v) {
+            bb.putFloat(f);
+        }
+        return bb.array();
+    }
+
+    public static float[] fromBytes(byte[] b) {
+        float[] v = new float[b.length / 4];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+        return v;
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(UTF_8);
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = RoomIndex.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " missing from the classpath");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
