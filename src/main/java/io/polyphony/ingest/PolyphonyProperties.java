@@ -1,20 +1,47 @@
 package io.polyphony.ingest;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * @param modelsDir folder of model folders; unset means the repository's {@code models/}, found from
  *                  the jar's or classes' location whatever the working directory
+ * @param dataDir   H2 files, embedded Redis files, archives ({@code POLYPHONY_DATA_DIR})
  */
 @ConfigurationProperties("polyphony")
-public record PolyphonyProperties(Path modelsDir, @DefaultValue Embedding embedding) {
+public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path dataDir, @DefaultValue Embedding embedding,
+                                  @DefaultValue Ingest ingest, @DefaultValue Redis redis) {
 
     /**
      * @param model     name of the folder under models/ to embed with
      * @param batchSize sequences per forward pass (after length bucketing)
      */
     public record Embedding(@DefaultValue("minilm-bge-ensemble") String model, @DefaultValue("32") int batchSize) {
+    }
+
+    /**
+     * @param filesPerChunk   files per transaction of the ingest step (and per cross-file embedding batch)
+     * @param maxFileBytes    larger files are rejected before being read
+     * @param maxChunksPerFile a file with more chunks is sampled down to this many
+     * @param chunkChars      target chunk size in characters
+     * @param overlapChars    overlap between consecutive chunks, in whole sentences up to this many characters
+     * @param parseTimeout    longest a single file may take to parse
+     */
+    public record Ingest(@DefaultValue("8") int filesPerChunk, @DefaultValue("10485760") long maxFileBytes,
+                         @DefaultValue("500") int maxChunksPerFile, @DefaultValue("500") int chunkChars,
+                         @DefaultValue("80") int overlapChars, @DefaultValue("60s") Duration parseTimeout) {
+    }
+
+    /**
+     * @param url          {@code redis://[user:password@]host:port[/db]} or {@code rediss://...} ({@code REDIS_URL});
+     *                     empty means the embedded server
+     * @param embeddedPort port of the embedded server, on 127.0.0.1
+     * @param retryAttempts attempts for each Redis operation before the step fails
+     * @param retryDelay   first backoff delay, doubled on each attempt
+     */
+    public record Redis(@DefaultValue("") String url, @DefaultValue("6390") int embeddedPort,
+                        @DefaultValue("6") int retryAttempts, @DefaultValue("250ms") Duration retryDelay) {
     }
 }

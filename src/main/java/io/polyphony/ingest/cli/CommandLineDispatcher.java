@@ -40,7 +40,12 @@ public class CommandLineDispatcher implements ApplicationRunner, ExitCodeGenerat
             exitCode = USAGE;
             return;
         }
-        exitCode = command.run(args.subList(1, args.size()), System.in, System.out, System.err);
+        try {
+            exitCode = command.run(args.subList(1, args.size()), System.in, System.out, System.err);
+        } catch (IllegalArgumentException e) {
+            System.err.println(command.name() + ": " + e.getMessage());
+            exitCode = USAGE;
+        }
         System.out.flush();
     }
 

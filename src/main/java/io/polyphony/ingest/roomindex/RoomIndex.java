@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
@@ -33,7 +34,11 @@ public final class RoomIndex {
      * @param totalChunks how many chunks the document had before sampling
      */
     public record DocumentWrite(String room, String docId, String file, String sha256, long bytes,
-                                List<ChunkRecord> chunks, int totalChunks, boolean sampled, ModelInfo model) {
+                                List<ChunkRecord> chunks, int totalChunks, boolean sampled, ModelInfo model, String run) {
+    }
+
+    /** What the room holds of one document. */
+    public record StoredDocument(String sha256, String model, String run, int chunks, int totalChunks, boolean sampled) {
     }
 
     /** {@code written} is false when the room already held this content. */
@@ -55,8 +60,20 @@ public final class RoomIndex {
 
     /** True when the room holds this document with the same content and model: nothing to do. */
     public boolean unchanged(String room, String docId, String sha256, ModelInfo model) {
-        List<String> v = redis.hmget(RoomKeys.doc(room, docId), "sha256", "model");
-        return sha256.equals(v.get(0)) && model.name().equals(v.get(1));
+        return document(room, docId).map(d -> d.sha256().equals(sha256) && d.model().equals(model.name())).orElse(false);
+    }
+
+    public Optional<StoredDocument> document(String room, String docId) {
+        List<String> v = redis.hmget(RoomKeys.doc(room, docId), "sha256", "model", "run", "chunks", "total_chunks", "sampled");
+        if (v.get(0) == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new StoredDocument(v.get(0), v.get(1), v.get(2), parse(v.get(3)), parse(v.get(4)),
+                "1".equals(v.get(5))));
+    }
+
+    private static int parse(String s) {
+        return s == null ? 0 : Integer.parseInt(s);
     }
 
     /** Refuses a model whose vectors cannot live beside the room's existing ones. */
@@ -77,7 +94,7 @@ public final class RoomIndex {
         }
         List<byte[]> keys = List.of(b(RoomKeys.doc(w.room(), w.docId())), b(RoomKeys.docs(w.room())),
                 b(RoomKeys.meta(w.room())), b(RoomKeys.ROOMS));
-        List<byte[]> args = new ArrayList<>(12 + 2 * w.chunks().size());
+        List<byte[]> args = new ArrayList<>(13 + 2 * w.chunks().size());
         args.add(b(RoomKeys.chunkPrefix(w.room()) + w.docId() + ":"));
         args.add(b(w.sha256()));
         args.add(b(w.model().name()));
@@ -90,6 +107,7 @@ public final class RoomIndex {
         args.add(b(Integer.toString(w.totalChunks())));
         args.add(b(w.sampled() ? "1" : "0"));
         args.add(b(Integer.toString(w.chunks().size())));
+        args.add(b(w.run() == null ? "" : w.run()));
         for (ChunkRecord c : w.chunks()) {
             args.add(b(c.content()));
             args.add(toBytes(c.embedding()));

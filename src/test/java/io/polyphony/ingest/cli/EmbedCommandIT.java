@@ -32,7 +32,8 @@ class EmbedCommandIT {
     @Test
     void embedsJsonLinesWithTheDefaultModelWithoutANetwork() throws Exception {
         assumeThat(canIsolateNetwork()).as("needs unshare --net (root)").isTrue();
-        Run run = run(List.of("unshare", "--net", "--"), List.of(),
+        // a fresh network namespace: only a loopback interface (brought up for the app's own H2 server port)
+        Run run = run(List.of("unshare", "--net", "--", "sh", "-c", "ip link set lo up && exec \"$@\"", "sh"), List.of(),
                 "{\"id\": \"n1\", \"text\": \"Action items from the planning meeting\"}\n"
                         + "{\"id\": \"n2\", \"text\": \"Das Budget für Berlin wurde erhöht.\"}\n");
         assertThat(run.exit()).as(run.stderr()).isZero();
@@ -82,7 +83,7 @@ class EmbedCommandIT {
 
     private static boolean canIsolateNetwork() {
         try {
-            return new ProcessBuilder("unshare", "--net", "--", "true").start().waitFor() == 0;
+            return new ProcessBuilder("unshare", "--net", "--", "sh", "-c", "ip link set lo up").start().waitFor() == 0;
         } catch (IOException | InterruptedException e) {
             return false;
         }

@@ -35,7 +35,7 @@ class RoomIndexTests {
     }
 
     DocumentWrite doc(String room, String file, String sha, List<ChunkRecord> chunks) {
-        return new DocumentWrite(room, RoomKeys.docId(room, file), file, sha, 1234, chunks, chunks.size(), false, MODEL);
+        return new DocumentWrite(room, RoomKeys.docId(room, file), file, sha, 1234, chunks, chunks.size(), false, MODEL, "run-1");
     }
 
     /** Every key of a room with its type and content, for before/after comparisons. */
@@ -77,7 +77,8 @@ class RoomIndexTests {
         assertThat(redis.hgetAll("room:{" + room + "}:doc:" + docId)).containsEntry("file", "notes.md")
                 .containsEntry("sha256", "aa11").containsEntry("bytes", "1234").containsEntry("chunks", "2")
                 .containsEntry("total_chunks", "2").containsEntry("sampled", "0").containsEntry("model", "test-model")
-                .containsEntry("ingested_at", "1700000000000");
+                .containsEntry("ingested_at", "1700000000000").containsEntry("run", "run-1");
+        assertThat(index.document(room, docId)).contains(new RoomIndex.StoredDocument("aa11", "test-model", "run-1", 2, 2, false));
         assertThat(redis.smembers("room:{" + room + "}:docs")).containsExactly(docId);
         assertThat(redis.hgetAll("room:{" + room + "}:meta")).containsEntry("model", "test-model")
                 .containsEntry("dims", "4").containsEntry("chunks", "2").containsEntry("docs", "1")
@@ -129,7 +130,7 @@ class RoomIndexTests {
         index.write(doc(room, "a.txt", "1", List.of(chunk("x", 1, 0, 0, 0))));
         Map<String, Object> before = snapshot(room);
         ModelInfo other = new ModelInfo("other-model", 3, 256);
-        var w = new DocumentWrite(room, RoomKeys.docId(room, "b.txt"), "b.txt", "2", 1, List.of(chunk("y", 1, 0, 0)), 1, false, other);
+        var w = new DocumentWrite(room, RoomKeys.docId(room, "b.txt"), "b.txt", "2", 1, List.of(chunk("y", 1, 0, 0)), 1, false, other, "run-1");
         assertThatThrownBy(() -> index.write(w)).isInstanceOf(ModelInfo.IncompatibleModelException.class)
                 .hasMessageContaining("room " + room + " holds 4-dim vectors of model 'test-model'");
         assertThat(snapshot(room)).isEqualTo(before);
@@ -157,7 +158,7 @@ class RoomIndexTests {
         for (int i = 0; i < texts.size(); i++) {
             chunks.add(new ChunkRecord(texts.get(i), v.get(i)));
         }
-        index.write(new DocumentWrite(room, RoomKeys.docId(room, "notes.txt"), "notes.txt", "s", 10, chunks, 3, false, model.info()));
+        index.write(new DocumentWrite(room, RoomKeys.docId(room, "notes.txt"), "notes.txt", "s", 10, chunks, 3, false, model.info(), "run-1"));
         float[] q = model.embed(List.of("how much money does the Berlin office get?")).get(0);
         assertThat(index.search(room, q, 1).get(0).content()).startsWith("The budget for the Berlin office");
     }

@@ -1,0 +1,111 @@
+package io.polyphony.ingest.job;
+
+import io.polyphony.ingest.Outcome;
+import io.polyphony.ingest.Problem;
+import io.polyphony.ingest.Reason;
+import io.polyphony.ingest.embed.Embedder;
+import io.polyphony.ingest.roomindex.RoomIndex;
+import io.polyphony.ingest.roomindex.RoomIndex.ChunkRecord;
+import io.polyphony.ingest.roomindex.RoomIndex.DocumentWrite;
+import io.polyphony.ingest.roomindex.Retrying;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.infrastructure.item.Chunk;
+import org.springframework.batch.infrastructure.item.ItemWriter;
+
+/**
+ * Embeds the chunks of all files in a Spring Batch chunk together (one call, so length bucketing works
+ * across files), writes each document to its room, then records every file's result in the same
+ * transaction that commits the reader's position: a file is recorded as done only after its Redis write.
+ */
+public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbedAndStoreWriter.class);
+
+    private final Embedder embedder;
+    private final RoomIndex rooms;
+    private final Retrying retrying;
+    private final FileResults results;
+    private final IngestProgress progress;
+    private final long jobInstanceId;
+    private final long jobExecutionId;
+
+    public EmbedAndStoreWriter(Embedder embedder, RoomIndex rooms, Retrying retrying, FileResults results,
+                               IngestProgress progress, long jobInstanceId, long jobExecutionId) {
+        this.embedder = embedder;
+        this.rooms = rooms;
+        this.retrying = retrying;
+        this.results = results;
+        this.progress = progress;
+        this.jobInstanceId = jobInstanceId;
+        this.jobExecutionId = jobExecutionId;
+    }
+
+    @Override
+    public void write(Chunk<? extends PreparedFile> items) {
+        List<PreparedFile> toEmbed = items.getItems().stream().filter(PreparedFile::needsEmbedding).map(p -> (PreparedFile) p).toList();
+        List<List<float[]>> vectors = embed(toEmbed);
+        List<FileResult> done = new ArrayList<>();
+        int e = 0;
+        for (PreparedFile p : items) {
+            if (!p.needsEmbedding()) {
+                done.add(p.result());
+                continue;
+            }
+            List<float[]> v = vectors.get(e++);
+            if (v == null) {
+                done.add(FileResult.of(p.task(), new Problem(Reason.INTERNAL, "embedding failed; see the log")));
+                continue;
+            }
+            done.add(store(p, v));
+        }
+        results.record(jobInstanceId, jobExecutionId, done);
+        progress.filesDone(done);
+    }
+
+    private FileResult store(PreparedFile p, List<float[]> v) {
+        List<ChunkRecord> records = new ArrayList<>(v.size());
+        for (int i = 0; i < v.size(); i++) {
+            records.add(new ChunkRecord(p.chunks().get(i), v.get(i)));
+        }
+        DocumentWrite w = new DocumentWrite(p.task().room(), p.docId(), p.task().name(), p.sha256(), p.bytes(),
+                records, p.totalChunks(), p.sampled(), embedder.info(), Long.toString(jobInstanceId));
+        RoomIndex.WriteResult r = retrying.call("writing " + p.task().name() + " to room " + p.task().room(), () -> rooms.write(w));
+        if (!r.written()) {
+            return FileResult.of(p.task(), Outcome.UNCHANGED, "same content already in room " + p.task().room(),
+                    r.newChunks(), p.totalChunks());
+        }
+        return p.sampled()
+                ? FileResult.of(p.task(), Outcome.SAMPLED, p.samplingNote(), records.size(), p.totalChunks())
+                : FileResult.of(p.task(), Outcome.INGESTED, p.samplingNote(), records.size(), p.totalChunks());
+    }
+
+    /** Vectors per file; one batched call, falling back to file by file so one bad file cannot sink the rest. */
+    private List<List<float[]>> embed(List<PreparedFile> files) {
+        List<String> all = new ArrayList<>();
+        files.forEach(f -> all.addAll(f.chunks()));
+        List<List<float[]>> out = new ArrayList<>(files.size());
+        try {
+            List<float[]> v = embedder.embed(all);
+            int at = 0;
+            for (PreparedFile f : files) {
+                out.add(v.subList(at, at + f.chunks().size()));
+                at += f.chunks().size();
+            }
+            return out;
+        } catch (RuntimeException batchFailure) {
+            log.warn("batched embedding failed ({}); embedding file by file", batchFailure.getMessage());
+        }
+        for (PreparedFile f : files) {
+            try {
+                out.add(embedder.embed(f.chunks()));
+            } catch (RuntimeException e) {
+                log.error("embedding {} failed", f.task().path(), e);
+                out.add(null);
+            }
+        }
+        return out;
+    }
+}

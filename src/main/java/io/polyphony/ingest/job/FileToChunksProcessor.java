@@ -1,0 +1,66 @@
+package io.polyphony.ingest.job;
+
+import io.polyphony.ingest.Outcome;
+import io.polyphony.ingest.chunk.TextChunker;
+import io.polyphony.ingest.embed.ModelInfo;
+import io.polyphony.ingest.extract.Extraction;
+import io.polyphony.ingest.extract.TextExtractor;
+import io.polyphony.ingest.roomindex.RoomIndex;
+import io.polyphony.ingest.roomindex.RoomKeys;
+import io.polyphony.ingest.roomindex.Retrying;
+import io.polyphony.ingest.sample.ChunkSampler;
+import io.polyphony.ingest.sample.Selection;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.batch.infrastructure.item.ItemProcessor;
+
+/** Extract, check for unchanged content, chunk and sample one file: everything before embedding. */
+public class FileToChunksProcessor implements ItemProcessor<FileTask, PreparedFile> {
+
+    private final TextExtractor extractor;
+    private final TextChunker chunker;
+    private final ChunkSampler sampler;
+    private final RoomIndex rooms;
+    private final Retrying retrying;
+    private final ModelInfo model;
+    private final String run;
+
+    public FileToChunksProcessor(TextExtractor extractor, TextChunker chunker, ChunkSampler sampler, RoomIndex rooms,
+                                 Retrying retrying, ModelInfo model, String run) {
+        this.extractor = extractor;
+        this.chunker = chunker;
+        this.sampler = sampler;
+        this.rooms = rooms;
+        this.retrying = retrying;
+        this.model = model;
+        this.run = run;
+    }
+
+    @Override
+    public PreparedFile process(FileTask task) {
+        if (task.problem() != null) {
+            return PreparedFile.decided(FileResult.of(task, task.problem()), task);
+        }
+        Extraction e = extractor.extract(Path.of(task.path()));
+        if (!e.ok()) {
+            return PreparedFile.decided(FileResult.of(task, e.problem()), task);
+        }
+        String docId = RoomKeys.docId(task.room(), task.name());
+        Optional<RoomIndex.StoredDocument> stored = retrying.call("reading room " + task.room(),
+                () -> rooms.document(task.room(), docId));
+        if (stored.isPresent() && stored.get().sha256().equals(e.sha256()) && stored.get().model().equals(model.name())) {
+            RoomIndex.StoredDocument d = stored.get();
+            if (run.equals(d.run())) { // written by this very run before a crash or failure
+                return PreparedFile.decided(FileResult.of(task, d.sampled() ? Outcome.SAMPLED : Outcome.INGESTED,
+                        "written before the restart", d.chunks(), d.totalChunks()), task);
+            }
+            return PreparedFile.decided(FileResult.of(task, Outcome.UNCHANGED, "same content already in room "
+                    + task.room(), d.chunks(), d.totalChunks()), task);
+        }
+        List<String> chunks = chunker.chunk(e.text());
+        Selection selection = sampler.select(chunks);
+        return new PreparedFile(task, docId, e.sha256(), e.bytes(), selection.apply(chunks), chunks.size(),
+                selection.describe(), null);
+    }
+}

@@ -1,0 +1,92 @@
+package io.polyphony.ingest.job;
+
+import io.polyphony.ingest.roomindex.RoomKeys;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.stereotype.Component;
+
+/**
+ * Starting and resuming ingest runs. A run is identified by what it ingests (path, room) plus a start
+ * time, so the same command after a completed run is a new run, while after a crash or failure it finds
+ * the unfinished run and continues it from its last committed files.
+ */
+@Component
+public class IngestRuns {
+
+    private static final Logger log = LoggerFactory.getLogger(IngestRuns.class);
+
+    private final JobOperator jobOperator;
+    private final JobRepository jobRepository;
+    private final Job ingestJob;
+    private final FileResults fileResults;
+
+    public IngestRuns(JobOperator jobOperator, JobRepository jobRepository, Job ingestJob, FileResults fileResults) {
+        this.jobOperator = jobOperator;
+        this.jobRepository = jobRepository;
+        this.ingestJob = ingestJob;
+        this.fileResults = fileResults;
+    }
+
+    /** Resumes the unfinished run of the same path and room, or starts a new one. */
+    public JobExecution run(Path path, String room) throws Exception {
+        String p = path.toAbsolutePath().normalize().toString();
+        if (room != null) {
+            RoomKeys.requireValidRoom(room);
+        }
+        Optional<JobExecution> unfinished = unfinished(p, room);
+        if (unfinished.isPresent()) {
+            JobExecution last = unfinished.get();
+            if (last.getStatus().isRunning()) {
+                // left STARTED by a process that died: mark it failed so it can be restarted
+                log.info("run {} (execution {}) was interrupted; recovering it", last.getJobInstance().getId(), last.getId());
+                last = jobOperator.recover(last);
+            }
+            log.info("resuming run {} from execution {}", last.getJobInstance().getId(), last.getId());
+            return jobOperator.restart(last);
+        }
+        JobParameters params = new JobParametersBuilder()
+                .addString("path", p)
+                .addString("room", room == null ? "" : room)
+                .addLong("run", System.currentTimeMillis())
+                .toJobParameters();
+        return jobOperator.start(ingestJob, params);
+    }
+
+    Optional<JobExecution> unfinished(String path, String room) {
+        // newest first
+        List<JobInstance> instances = jobRepository.findJobInstancesByJobName(IngestJobConfiguration.JOB, 0, 100);
+        for (JobInstance instance : instances) {
+            JobExecution last = jobRepository.getLastJobExecution(instance);
+            if (last == null) {
+                continue;
+            }
+            JobParameters params = last.getJobParameters();
+            boolean same = path.equals(params.getString("path"))
+                    && Objects.equals(room == null ? "" : room, params.getString("room"));
+            if (!same) {
+                continue;
+            }
+            // only the newest run of this path and room counts: an older failure was superseded
+            BatchStatus s = last.getStatus();
+            boolean resumable = s == BatchStatus.FAILED || s == BatchStatus.STOPPED || s.isRunning() || s == BatchStatus.UNKNOWN;
+            return resumable ? Optional.of(last) : Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    public List<FileResult> results(JobExecution execution) {
+        return fileResults.forInstance(execution.getJobInstance().getId());
+    }
+}

@@ -1,0 +1,63 @@
+package io.polyphony.ingest.roomindex;
+
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+
+/**
+ * Retries what fails because Redis cannot be reached, with exponential backoff; data errors
+ * ({@code JedisDataException}) are not retried. When Redis stays down, the last error propagates with
+ * a message saying so, so the step fails and the run can be restarted later.
+ */
+public final class Retrying {
+
+    private static final Logger log = LoggerFactory.getLogger(Retrying.class);
+
+    private final int attempts;
+    private final Duration firstDelay;
+    private final Duration maxDelay;
+
+    public Retrying(int attempts, Duration firstDelay, Duration maxDelay) {
+        if (attempts < 1) {
+            throw new IllegalArgumentException("attempts must be at least 1");
+        }
+        this.attempts = attempts;
+        this.firstDelay = firstDelay;
+        this.maxDelay = maxDelay;
+    }
+
+    public static Retrying defaults() {
+        return new Retrying(6, Duration.ofMillis(250), Duration.ofSeconds(8));
+    }
+
+    public <T> T call(String what, Supplier<T> action) {
+        long delay = firstDelay.toMillis();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return action.get();
+            } catch (JedisConnectionException e) {
+                if (attempt >= attempts) {
+                    throw new RedisUnavailableException("Redis unavailable while " + what + " (gave up after "
+                            + attempts + " attempts): " + e.getMessage(), e);
+                }
+                log.warn("Redis unavailable while {} (attempt {} of {}), retrying in {} ms: {}", what, attempt,
+                        attempts, delay, e.getMessage());
+                try {
+                    Thread.sleep(delay);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new RedisUnavailableException("interrupted while waiting for Redis", e);
+                }
+                delay = Math.min(maxDelay.toMillis(), delay * 2);
+            }
+        }
+    }
+
+    public static final class RedisUnavailableException extends RuntimeException {
+        public RedisUnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

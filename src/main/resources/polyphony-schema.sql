@@ -1,0 +1,13 @@
+CREATE TABLE IF NOT EXISTS INGEST_FILE (
+    JOB_INSTANCE_ID  BIGINT        NOT NULL,
+    SEQ              INT           NOT NULL,
+    JOB_EXECUTION_ID BIGINT        NOT NULL,
+    PATH             VARCHAR(4096) NOT NULL,
+    ROOM             VARCHAR(64),
+    OUTCOME          VARCHAR(16)   NOT NULL,
+    REASON           VARCHAR(32),
+    MESSAGE          VARCHAR(2000),
+    CHUNKS           INT           NOT NULL,
+    TOTAL_CHUNKS     INT           NOT NULL,
+    PRIMARY KEY (JOB_INSTANCE_ID, SEQ)
+);

@@ -1,0 +1,141 @@
+package io.polyphony.ingest.job;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.polyphony.ingest.Outcome;
+import io.polyphony.ingest.Reason;
+import io.polyphony.ingest.extract.TestDocuments;
+import io.polyphony.ingest.roomindex.RoomKeys;
+import io.polyphony.ingest.testing.RedisTestServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.test.context.SpringBatchTest;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import redis.clients.jedis.RedisClient;
+
+/** The whole job against real H2, a real redis-server, real Tika and the real model. */
+@SpringBatchTest
+// a low per-file chunk limit keeps the sampling test quick; the sampler itself is tested at 500
+@SpringBootTest(properties = {"spring.datasource.url=jdbc:h2:mem:ingestjob;DB_CLOSE_DELAY=-1",
+        "polyphony.ingest.max-chunks-per-file=40"})
+class IngestJobTests {
+
+    @DynamicPropertySource
+    static void redis(DynamicPropertyRegistry r) {
+        r.add("polyphony.redis.url", () -> "redis://127.0.0.1:" + RedisTestServer.port());
+    }
+
+    @Autowired
+    IngestRuns runs;
+
+    @TempDir
+    Path uploads;
+
+    final RedisClient redis = RedisTestServer.client();
+    final String a = "a" + UUID.randomUUID().toString().substring(0, 6);
+    final String b = "b" + UUID.randomUUID().toString().substring(0, 6);
+
+    static String paragraphs(String topic, int n) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            sb.append("Paragraph ").append(i).append(" about ").append(topic)
+                    .append(": the team reviewed the numbers, agreed on owners and set a date for the follow-up. ")
+                    .append("Risks were noted and the decision was recorded in the minutes.\n\n");
+        }
+        return sb.toString();
+    }
+
+    Map<String, FileResult> byName(List<FileResult> results) {
+        return results.stream().collect(Collectors.toMap(r -> Path.of(r.path()).getFileName().toString(), r -> r));
+    }
+
+    long chunkKeys(String room) {
+        return redis.keys("room:{" + room + "}:chunk:*").size();
+    }
+
+    @Test
+    void ingestsRoomFoldersRecordsEveryFileAndAReRunChangesNothing() throws Exception {
+        Path ra = Files.createDirectories(uploads.resolve(a));
+        Path rb = Files.createDirectories(uploads.resolve(b));
+        TestDocuments.text(ra, "notes.md", "# Notes\n\n" + paragraphs("the Berlin budget", 12), UTF_8);
+        TestDocuments.docx(ra, "minutes.docx", paragraphs("hiring", 6).split("\n\n"));
+        TestDocuments.pdf(rb, "report.pdf", null, "Quarterly report", "Revenue grew in every region.");
+        Files.write(rb.resolve("empty.txt"), new byte[0]);
+        TestDocuments.executable(rb, "tool.txt");
+        TestDocuments.pdf(rb, "locked.pdf", "secret", "hidden");
+
+        JobExecution first = runs.run(uploads, null);
+        assertThat(first.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        StepExecution step = first.getStepExecutions().iterator().next();
+        assertThat(step.getReadCount()).isEqualTo(6);
+        assertThat(step.getWriteCount()).isEqualTo(6);
+
+        Map<String, FileResult> r = byName(runs.results(first));
+        assertThat(r).hasSize(6);
+        assertThat(r.get("notes.md").outcome()).isEqualTo(Outcome.INGESTED);
+        assertThat(r.get("notes.md").chunks()).isGreaterThan(2).isEqualTo(r.get("notes.md").totalChunks());
+        assertThat(r.get("minutes.docx").outcome()).isEqualTo(Outcome.INGESTED);
+        assertThat(r.get("report.pdf").outcome()).isEqualTo(Outcome.INGESTED);
+        assertThat(r.get("empty.txt").reason()).isEqualTo(Reason.EMPTY);
+        assertThat(r.get("tool.txt").reason()).isEqualTo(Reason.UNSUPPORTED);
+        assertThat(r.get("locked.pdf").reason()).isEqualTo(Reason.ENCRYPTED);
+        assertThat(r.get("locked.pdf").outcome()).isEqualTo(Outcome.FAILED);
+
+        int chunksA = r.get("notes.md").chunks() + r.get("minutes.docx").chunks();
+        assertThat(chunkKeys(a)).isEqualTo(chunksA);
+        assertThat(redis.hget(RoomKeys.meta(a), "chunks")).isEqualTo(Integer.toString(chunksA));
+        assertThat(redis.hget(RoomKeys.meta(a), "dims")).isEqualTo("768");
+        assertThat(redis.scard(RoomKeys.docs(b))).isEqualTo(1);
+
+        String before = redis.hget(RoomKeys.doc(a, RoomKeys.docId(a, "notes.md")), "ingested_at");
+        JobExecution second = runs.run(uploads, null);
+        assertThat(second.getJobInstance().getId()).isNotEqualTo(first.getJobInstance().getId());
+        Map<String, FileResult> again = byName(runs.results(second));
+        assertThat(again.get("notes.md").outcome()).isEqualTo(Outcome.UNCHANGED);
+        assertThat(again.get("report.pdf").outcome()).isEqualTo(Outcome.UNCHANGED);
+        assertThat(redis.hget(RoomKeys.doc(a, RoomKeys.docId(a, "notes.md")), "ingested_at")).isEqualTo(before);
+        assertThat(chunkKeys(a)).isEqualTo(chunksA);
+    }
+
+    @Test
+    void aChangedFileReplacesItsChunksAndASingleFileNeedsItsRoom() throws IOException, Exception {
+        Path f = TestDocuments.text(uploads, "plan.txt", paragraphs("the roadmap", 20), UTF_8);
+        JobExecution first = runs.run(f, a);
+        int before = runs.results(first).get(0).chunks();
+        assertThat(chunkKeys(a)).isEqualTo(before);
+
+        Files.writeString(f, paragraphs("a shorter roadmap", 3));
+        JobExecution second = runs.run(f, a);
+        FileResult changed = runs.results(second).get(0);
+        assertThat(changed.outcome()).isEqualTo(Outcome.INGESTED);
+        assertThat(changed.chunks()).isLessThan(before);
+        assertThat(chunkKeys(a)).isEqualTo(changed.chunks());
+        assertThat(chunkKeys(b)).isZero();
+    }
+
+    @Test
+    void aLongFileIsSampledAndSaysSo() throws Exception {
+        Path f = TestDocuments.text(uploads, "handbook.txt", paragraphs("the employee handbook", 150), UTF_8);
+        FileResult r = runs.results(runs.run(f, b)).get(0);
+        assertThat(r.outcome()).isEqualTo(Outcome.SAMPLED);
+        assertThat(r.chunks()).isEqualTo(40);
+        assertThat(r.totalChunks()).isGreaterThan(40);
+        assertThat(r.message()).isEqualTo("sampled 40 of " + r.totalChunks());
+        assertThat(chunkKeys(b)).isEqualTo(40);
+        assertThat(redis.hget(RoomKeys.doc(b, RoomKeys.docId(b, "handbook.txt")), "sampled")).isEqualTo("1");
+    }
+}
