@@ -86,15 +86,10 @@ public class IngestCommand implements Command {
         }
         if (execution.getStatus() != BatchStatus.COMPLETED) {
             err.println("run " + execution.getJobInstance().getId() + " " + execution.getStatus() + ": "
-                    + failure(execution) + "\nrun the same command again to resume it");
+                    + IngestRuns.failureMessage(execution) + "\nrun the same command again to resume it");
             return 1;
         }
         return 0;
-    }
-
-    private static String failure(JobExecution e) {
-        List<Throwable> all = e.getAllFailureExceptions();
-        return all.isEmpty() ? e.getExitStatus().getExitDescription() : String.valueOf(all.get(0).getMessage());
     }
 
     private String json(JobExecution execution, List<FileResult> results) {

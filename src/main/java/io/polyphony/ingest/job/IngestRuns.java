@@ -86,6 +86,21 @@ public class IngestRuns {
         return Optional.empty();
     }
 
+    /** Why a run failed, in words: the innermost cause, not the framework's wrapper ("Unable to process chunk"). */
+    public static String failureMessage(JobExecution execution) {
+        for (Throwable t : execution.getAllFailureExceptions()) {
+            Throwable root = t;
+            while (root.getCause() != null && root.getCause() != root) {
+                if (root instanceof io.polyphony.ingest.roomindex.Retrying.RedisUnavailableException) {
+                    break;
+                }
+                root = root.getCause();
+            }
+            return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        }
+        return execution.getExitStatus().getExitDescription();
+    }
+
     public List<FileResult> results(JobExecution execution) {
         return fileResults.forInstance(execution.getJobInstance().getId());
     }
