@@ -1,0 +1,177 @@
+package io.polyphony.ingest.job;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.polyphony.ingest.extract.TestDocuments;
+import io.polyphony.ingest.roomindex.RoomIndex;
+import io.polyphony.ingest.roomindex.RoomKeys;
+import io.polyphony.ingest.testing.RedisTestServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+import redis.embedded.RedisServer;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * SIGKILL in the middle of an ingest, through the packaged jar with its embedded Redis: running the same
+ * command again completes the run, and Redis then holds exactly what a clean run of the same files gives.
+ */
+class IngestCrashIT {
+
+    static final Path JAR = Path.of("target/polyphony-ingest.jar").toAbsolutePath();
+    static final String ROOM = "crash";
+
+    @TempDir
+    Path work;
+
+    final List<Integer> ports = new ArrayList<>();
+
+    @AfterEach
+    void stopOrphans() {
+        for (int port : ports) { // kill -9 leaves the embedded redis-server behind, as it would in production
+            try (Jedis j = new Jedis("127.0.0.1", port)) {
+                j.shutdown();
+            } catch (RuntimeException ignored) {
+                // already gone
+            }
+        }
+    }
+
+    @Test
+    void killedMidIngestThenRerunEqualsACleanRun() throws Exception {
+        Path uploads = Files.createDirectories(work.resolve("uploads").resolve(ROOM));
+        for (int i = 0; i < 24; i++) {
+            TestDocuments.text(uploads, String.format("doc%02d.txt", i), IngestJobTests.paragraphs("subject " + i, 10), UTF_8);
+        }
+        int crashPort = RedisTestServer.freePort();
+        ports.add(crashPort);
+        Path crashData = work.resolve("crash-data");
+        Process first = start(uploads.getParent(), crashData, crashPort);
+        waitForDocs(crashPort, 4, first);
+        first.destroyForcibly(); // SIGKILL
+        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        int docsAtCrash = docs(crashPort);
+        assertThat(docsAtCrash).as("killed mid-ingest").isBetween(4, 23);
+
+        Process again = start(uploads.getParent(), crashData, crashPort);
+        JsonNode resumed = finish(again);
+        assertThat(resumed.get("status").stringValue()).isEqualTo("COMPLETED");
+        assertThat(resumed.get("files").size()).isEqualTo(24);
+        for (JsonNode f : resumed.get("files")) {
+            assertThat(f.get("outcome").stringValue()).as(f.toString()).isEqualTo("INGESTED");
+        }
+
+        // the reference: a clean run into a server this test owns, so its data outlives the app
+        int cleanPort = RedisTestServer.freePort();
+        RedisServer cleanServer = RedisServer.builder().port(cleanPort).setting("bind 127.0.0.1").setting("save \"\"").build();
+        cleanServer.start();
+        JsonNode clean;
+        try {
+            clean = finish(start(uploads.getParent(), work.resolve("clean-data"), cleanPort, "--polyphony.redis.url=redis://127.0.0.1:" + cleanPort));
+        } catch (Exception | AssertionError e) {
+            cleanServer.stop();
+            throw e;
+        }
+        assertThat(clean.get("status").stringValue()).isEqualTo("COMPLETED");
+
+        Map<String, Map<String, String>> crashed = roomState(crashPort);
+        Map<String, Map<String, String>> reference = roomState(cleanPort);
+        assertThat(crashed.keySet()).isEqualTo(reference.keySet());
+        for (String key : reference.keySet()) {
+            Map<String, String> a = new TreeMap<>(crashed.get(key));
+            Map<String, String> b = new TreeMap<>(reference.get(key));
+            assertThat(a).as(key).isEqualTo(b);
+        }
+        assertVectorsMatch(crashPort, cleanPort);
+        cleanServer.stop();
+    }
+
+    private Process start(Path uploads, Path data, int port, String... extra) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString(),
+                "ingest", uploads.toString(), "--json", "--polyphony.data-dir=" + data,
+                "--polyphony.redis.embedded-port=" + port, "--polyphony.ingest.files-per-chunk=4"));
+        cmd.addAll(List.of(extra));
+        return new ProcessBuilder(cmd).directory(work.toFile())
+                .redirectOutput(work.resolve("out-" + port + "-" + System.nanoTime() + ".json").toFile())
+                .redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("err-" + port + ".txt").toFile()))
+                .start();
+    }
+
+    private JsonNode finish(Process p) throws Exception {
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).as("ingest finished").isTrue();
+        Path out = Files.list(work).filter(f -> f.getFileName().toString().startsWith("out-"))
+                .max((x, y) -> x.getFileName().toString().compareTo(y.getFileName().toString())).orElseThrow();
+        Path newest = Files.list(work).filter(f -> f.getFileName().toString().startsWith("out-"))
+                .max((x, y) -> Long.compare(x.toFile().lastModified(), y.toFile().lastModified())).orElse(out);
+        String json = Files.readString(newest);
+        assertThat(p.exitValue()).as(json).isZero();
+        return JsonMapper.shared().readTree(json);
+    }
+
+    private void waitForDocs(int port, int atLeast, Process p) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            if (docs(port) >= atLeast) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the first run never stored " + atLeast + " documents");
+    }
+
+    private static int docs(int port) {
+        try (Jedis j = new Jedis("127.0.0.1", port)) {
+            return (int) j.scard(RoomKeys.docs(ROOM));
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** Every key of the room with its fields, minus timestamps, run ids and vectors (compared separately). */
+    private static Map<String, Map<String, String>> roomState(int port) {
+        Map<String, Map<String, String>> out = new TreeMap<>();
+        try (Jedis j = new Jedis("127.0.0.1", port)) {
+            for (String k : j.keys("room:{" + ROOM + "}:*")) {
+                Map<String, String> v = new TreeMap<>();
+                switch (j.type(k)) {
+                    case "hash" -> j.hgetAll(k).forEach((f, x) -> {
+                        if (!List.of("embedding", "ingested_at", "last_active", "run").contains(f)) {
+                            v.put(f, x);
+                        }
+                    });
+                    case "set" -> v.put("members", new java.util.TreeSet<>(j.smembers(k)).toString());
+                    default -> v.put("type", j.type(k));
+                }
+                out.put(k, v);
+            }
+        }
+        return out;
+    }
+
+    /** Batches differ between the two runs, so padding differs; vectors agree to float rounding. */
+    private static void assertVectorsMatch(int portA, int portB) {
+        try (Jedis a = new Jedis("127.0.0.1", portA); Jedis b = new Jedis("127.0.0.1", portB)) {
+            for (String k : b.keys("room:{" + ROOM + "}:chunk:*")) {
+                float[] va = RoomIndex.fromBytes(a.hget(k.getBytes(UTF_8), "embedding".getBytes(UTF_8)));
+                float[] vb = RoomIndex.fromBytes(b.hget(k.getBytes(UTF_8), "embedding".getBytes(UTF_8)));
+                assertThat(va).hasSize(768);
+                double dot = 0;
+                for (int i = 0; i < va.length; i++) {
+                    dot += va[i] * vb[i];
+                }
+                assertThat(dot).as(k).isGreaterThan(0.99999);
+            }
+        }
+    }
+}
