@@ -1,25 +1,32 @@
 package io.polyphony.ingest.sample;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * Picks at most {@code maxChunks} of a long document's chunks, before anything is embedded:
  * <ol>
+ *   <li>duplicate chunks (equal but for case and spacing: a notice repeated on every page) are dropped
+ *       after their first copy;</li>
  *   <li>the opening chunks (title, summary) are always kept, unless they only repeat what recurs all
  *       through the document (a running header);</li>
  *   <li>the rest of the document is cut into as many equal stretches as there are places left, and
  *       each stretch contributes one chunk, so every part of the document is covered and the choice is
  *       spread evenly;</li>
- *   <li>within a stretch the chunk with the most information wins: each word trigram counts
- *       1 / (number of chunks it occurs in), so running headers, footers, boilerplate and repeated
- *       passages weigh almost nothing.</li>
+ *   <li>within a stretch the chunk that best covers its surroundings wins: the one whose words (TF-IDF)
+ *       are most like those of the neighbouring chunks that no kept chunk resembles yet. Chunks made
+ *       mostly of text that recurs all through the document (running headers and footers, boilerplate)
+ *       are passed over.</li>
  * </ol>
- * Deterministic: the same chunks give the same choice (ties go to the earlier chunk), so a restart
- * picks the same chunks again.
+ * Coverage is what the report of {@code bench-sample} measures with the real embeddings: every dropped
+ * chunk should have a kept chunk close to it. Deterministic: ties go to the earlier chunk, so a restart picks the same
+ * chunks again.
  */
 public final class ChunkSampler {
 
@@ -56,48 +63,94 @@ public final class ChunkSampler {
             }
             return new Selection(all, n);
         }
-        List<long[]> shingles = chunks.stream().map(ChunkSampler::shingles).toList();
+        // duplicates (a notice repeated page after page) are covered by their first copy: they give their
+        // places to content
+        List<Integer> fresh = new ArrayList<>();
+        Map<String, Integer> copies = new HashMap<>();
+        List<String> signatures = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            String sig = signature(chunks.get(i));
+            signatures.add(sig);
+            if (copies.merge(sig, 1, Integer::sum) == 1) {
+                fresh.add(i);
+            }
+        }
+        if (fresh.size() <= maxChunks) {
+            return new Selection(fresh.stream().mapToInt(Integer::intValue).toArray(), n);
+        }
+        List<String> texts = fresh.stream().map(chunks::get).toList();
+        int m = texts.size();
+        List<long[]> shingles = texts.stream().map(ChunkSampler::shingles).toList();
         Map<Long, Integer> df = documentFrequencies(shingles);
-        double[] weight = informationWeights(shingles, df);
+        boolean[] repeated = new boolean[m];
+        int common = Math.max(3, m / 50);
+        for (int i = 0; i < m; i++) {
+            repeated[i] = copies.get(signatures.get(fresh.get(i))) >= 3 || repeated(shingles.get(i), df, common);
+        }
+        TfIdf vectors = TfIdf.of(texts);
+        double[] covered = new double[m];
         int[] kept = new int[maxChunks];
         int k = 0;
         int next = 0;
         // the opening, minus what repeats all through the document (a running header is no summary)
-        for (; k < openingChunks && next < 2 * openingChunks; next++) {
-            if (!repeated(shingles.get(next), df)) {
+        // (in a document where everything recurs, the opening is kept as it is)
+        int window = Math.min(m, 2 * openingChunks);
+        for (; k < openingChunks && next < window; next++) {
+            if (!repeated[next] || window - next <= openingChunks - k) {
                 kept[k++] = next;
+                cover(vectors, covered, next, Math.max(0, next - 4), Math.min(m, next + 5));
             }
         }
         int places = maxChunks - k;
-        int rest = n - next;
+        int rest = m - next;
         for (int s = 0; s < places; s++) {
             int from = next + (int) ((long) s * rest / places);
             int to = next + (int) ((long) (s + 1) * rest / places);
-            int best = from;
-            for (int i = from + 1; i < to; i++) {
-                if (weight[i] > weight[best]) {
-                    best = i;
-                }
-            }
-            kept[k++] = best;
+            kept[k++] = representative(vectors, repeated, covered, from, to, next, m);
+        }
+        for (int i = 0; i < kept.length; i++) {
+            kept[i] = fresh.get(kept[i]);
         }
         return new Selection(kept, n);
     }
 
-    /** Sum over a chunk's distinct word trigrams of 1 / document frequency. */
-    static double[] informationWeights(List<String> chunks) {
-        List<long[]> shingles = chunks.stream().map(ChunkSampler::shingles).toList();
-        return informationWeights(shingles, documentFrequencies(shingles));
-    }
-
-    private static double[] informationWeights(List<long[]> shingles, Map<Long, Integer> df) {
-        double[] w = new double[shingles.size()];
-        for (int i = 0; i < w.length; i++) {
-            for (long h : shingles.get(i)) {
-                w[i] += 1.0 / df.get(h);
+    /**
+     * The candidate in [from, to) that covers most of what is not yet covered around it (a local greedy
+     * step of facility location: coverage of a chunk is its best similarity to a kept chunk). Chunks of
+     * recurring text only compete when the whole stretch is made of them.
+     */
+    private static int representative(TfIdf vectors, boolean[] repeated, double[] covered, int from, int to, int lo, int hi) {
+        int reach = Math.max(1, to - from);
+        int wFrom = Math.max(lo, from - reach);
+        int wTo = Math.min(hi, to + reach);
+        boolean anyFresh = false;
+        for (int i = from; i < to; i++) {
+            anyFresh |= !repeated[i];
+        }
+        int best = from;
+        double bestGain = Double.NEGATIVE_INFINITY;
+        for (int i = from; i < to; i++) {
+            if (anyFresh && repeated[i]) {
+                continue;
+            }
+            double gain = 0;
+            for (int j = wFrom; j < wTo; j++) {
+                double sim = j == i ? 1.0 : vectors.cosine(i, j);
+                gain += Math.max(0, sim - covered[j]);
+            }
+            if (gain > bestGain) {
+                bestGain = gain;
+                best = i;
             }
         }
-        return w;
+        cover(vectors, covered, best, wFrom, wTo);
+        return best;
+    }
+
+    private static void cover(TfIdf vectors, double[] covered, int kept, int from, int to) {
+        for (int j = from; j < to; j++) {
+            covered[j] = Math.max(covered[j], j == kept ? 1.0 : vectors.cosine(kept, j));
+        }
     }
 
     private static Map<Long, Integer> documentFrequencies(List<long[]> shingles) {
@@ -110,20 +163,39 @@ public final class ChunkSampler {
         return df;
     }
 
-    /** Every trigram of the chunk occurs in at least three chunks. */
-    private static boolean repeated(long[] shingles, Map<Long, Integer> df) {
+    /**
+     * Most of the chunk's trigrams recur all through the document (in at least {@code common} chunks):
+     * a running header or footer, boilerplate. Page numbers differ, so "most", not "all".
+     */
+    private static boolean repeated(long[] shingles, Map<Long, Integer> df, int common) {
+        if (shingles.length == 0) {
+            return false;
+        }
+        int recurring = 0;
         for (long h : shingles) {
-            if (df.get(h) < 3) {
-                return false;
+            if (df.get(h) >= common) {
+                recurring++;
             }
         }
-        return shingles.length > 0;
+        return recurring >= 0.6 * shingles.length;
+    }
+
+    /**
+     * Text with case and spacing levelled. Numbers are kept: rows of a table differ only in their
+     * numbers and are not duplicates (a footer that differs in its page number is caught as recurring).
+     */
+    static String signature(String text) {
+        return text.toLowerCase(Locale.ROOT).replaceAll("\\s+", " ").strip();
+    }
+
+    static String[] words(String text) {
+        return NON_WORD.split(text.toLowerCase(Locale.ROOT).replaceAll("\\p{N}", "0").strip());
     }
 
     /** Distinct hashed word trigrams, after lower-casing and replacing digits (page numbers differ). */
     static long[] shingles(String text) {
-        String[] words = NON_WORD.split(text.toLowerCase(Locale.ROOT).replaceAll("\\p{N}", "0").strip());
-        java.util.Set<Long> out = new java.util.LinkedHashSet<>();
+        String[] words = words(text);
+        Set<Long> out = new LinkedHashSet<>();
         for (int i = 0; i + 2 < words.length; i++) {
             out.add(hash(words[i], words[i + 1], words[i + 2]));
         }

@@ -65,7 +65,7 @@ class ChunkSamplerTests {
     void runningFootersAreDroppedInFavourOfContent() {
         List<String> chunks = reportWithFooters(1900);
         long footers = Arrays.stream(sampler.select(chunks).kept()).filter(i -> chunks.get(i).startsWith("ACME")).count();
-        assertThat(footers).isZero();
+        assertThat(footers).isLessThanOrEqualTo(1); // one copy stands for all of them
         // a naive stride keeps its share of them
         long strideFooters = 0;
         for (int i = 0; i < 500; i++) {
@@ -77,13 +77,31 @@ class ChunkSamplerTests {
     }
 
     @Test
-    void repeatedPassagesWeighLessThanNewOnes() {
-        double[] w = ChunkSampler.informationWeights(List.of(
-                "the same boilerplate paragraph about cookies and privacy",
-                "a new paragraph about the quarterly budget review",
-                "the same boilerplate paragraph about cookies and privacy"));
-        assertThat(w[1]).isGreaterThan(w[0] * 1.9);
-        assertThat(w[0]).isEqualTo(w[2]);
+    void withinAStretchTheMostRepresentativeChunkWins() {
+        // 3 chunks to keep of 6: the opening, then two stretches; each stretch has an odd one out
+        List<String> chunks = List.of(
+                "Title: the quarterly budget review of the Berlin office",
+                "budget review costs office rent travel budget review costs",
+                "zebra giraffe savanna safari photography holiday",
+                "budget review costs office rent hiring budget review plan",
+                "the login security review found two issues in the session handling",
+                "security review login issues session tokens security review fixes");
+        int[] kept = new ChunkSampler(3, 1).select(chunks).kept();
+        assertThat(kept[0]).isZero();
+        assertThat(kept[1]).isNotEqualTo(2);
+    }
+
+    @Test
+    void exactDuplicatesGiveUpTheirPlacesButRowsThatDifferInNumbersStay() {
+        List<String> chunks = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            chunks.add("Region " + i + " revenue " + (100 + i) + " cost " + (50 + i) + " margin " + (i % 7));
+            chunks.add("Confidential   notice: do not forward this document.");
+        }
+        Selection s = new ChunkSampler(40, 2).select(chunks);
+        assertThat(s.kept()).hasSize(31);
+        assertThat(Arrays.stream(s.kept()).filter(i -> chunks.get(i).startsWith("Confidential")).count()).isEqualTo(1);
+        assertThat(s.describe()).isEqualTo("sampled 31 of 60");
     }
 
     @Test
