@@ -1,5 +1,6 @@
 package io.polyphony.ingest;
 
+import io.polyphony.ingest.chunk.ChunkingOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -32,6 +33,10 @@ public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path d
     public record Ingest(@DefaultValue("8") int filesPerChunk, @DefaultValue("10485760") long maxFileBytes,
                          @DefaultValue("500") int maxChunksPerFile, @DefaultValue("500") int chunkChars,
                          @DefaultValue("80") int overlapChars, @DefaultValue("60s") Duration parseTimeout) {
+
+        public ChunkingOptions chunking() {
+            return new ChunkingOptions(chunkChars, overlapChars);
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.polyphony.ingest.chunk;
 
+import io.polyphony.ingest.embed.Embedder;
 import java.text.BreakIterator;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,11 @@ public final class TextChunker {
         this.options = options;
         this.tokens = tokens;
         this.maxTokens = maxTokens;
+    }
+
+    /** A chunker sized to a model: its token counts and its limit. */
+    public static TextChunker forModel(ChunkingOptions options, Embedder model) {
+        return new TextChunker(options, model::countTokens, model.info().maxTokens());
     }
 
     public List<String> chunk(String text) {

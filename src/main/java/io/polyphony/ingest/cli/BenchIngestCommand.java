@@ -2,7 +2,6 @@ package io.polyphony.ingest.cli;
 
 import io.polyphony.ingest.Outcome;
 import io.polyphony.ingest.PolyphonyProperties;
-import io.polyphony.ingest.chunk.ChunkingOptions;
 import io.polyphony.ingest.chunk.TextChunker;
 import io.polyphony.ingest.embed.Embedder;
 import io.polyphony.ingest.embed.bench.ProcessMemory;
@@ -89,8 +88,7 @@ public class BenchIngestCommand implements Command {
 
     private void compare(String label, Path dir, String room, Embedder model, PrintStream out) throws Exception {
         var ingest = props.ingest();
-        TextChunker chunker = new TextChunker(new ChunkingOptions(ingest.chunkChars(), ingest.overlapChars()),
-                model::countTokens, model.info().maxTokens());
+        TextChunker chunker = TextChunker.forModel(ingest.chunking(), model);
         ChunkSampler sampler = new ChunkSampler(ingest.maxChunksPerFile(), 10);
         List<List<String>> perFile = new ArrayList<>();
         List<Path> files;

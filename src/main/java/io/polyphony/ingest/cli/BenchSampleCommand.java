@@ -1,7 +1,6 @@
 package io.polyphony.ingest.cli;
 
 import io.polyphony.ingest.PolyphonyProperties;
-import io.polyphony.ingest.chunk.ChunkingOptions;
 import io.polyphony.ingest.chunk.TextChunker;
 import io.polyphony.ingest.embed.Embedder;
 import io.polyphony.ingest.extract.Extraction;
@@ -44,8 +43,7 @@ public class BenchSampleCommand implements Command {
     public int run(List<String> args, InputStream in, PrintStream out, PrintStream err) {
         Embedder model = embedder.getObject();
         var ingest = props.ingest();
-        TextChunker chunker = new TextChunker(new ChunkingOptions(ingest.chunkChars(), ingest.overlapChars()),
-                model::countTokens, model.info().maxTokens());
+        TextChunker chunker = TextChunker.forModel(ingest.chunking(), model);
         CoverageReport report = new CoverageReport(model, new ChunkSampler(ingest.maxChunksPerFile(), 10));
         List<String[]> docs = new ArrayList<>();
         List<String> files = args.isEmpty() ? List.of("sample-docs/employee-handbook.md") : args;

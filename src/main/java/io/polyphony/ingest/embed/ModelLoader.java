@@ -31,24 +31,24 @@ public final class ModelLoader {
     }
 
     public Embedder load(String name) {
-        Embedder e = loadFolder(name);
-        // The ONNX bytes and staging buffers (hundreds of MB) are garbage now; collect them so the heap
-        // can shrink back instead of holding that memory for the life of the process.
-        System.gc();
-        return e;
+        return loadFolder(name);
     }
 
     private Embedder loadFolder(String name) {
         ModelFolder folder = ModelFolder.open(modelsDir, name);
         String type = folder.option("modelType", folder.property("translatorFactory") != null ? "torchscript" : "");
         try {
-            return switch (type) {
+            Embedder e = switch (type) {
                 case "onnx-bert" -> loadOnnxBert(folder);
                 case "ensemble" -> loadEnsemble(folder);
                 case "torchscript" -> TorchScriptEmbedder.load(folder, batchSize);
                 default -> throw new IllegalArgumentException(folder.dir().resolve("serving.properties")
                         + ": unknown option.modelType '" + type + "' (expected onnx-bert, ensemble or torchscript)");
             };
+            // A model file's bytes (up to 133 MB) and staging buffers are garbage now: collect them before
+            // the next member loads, so their peaks do not add up, and let the heap shrink back.
+            System.gc();
+            return e;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load model '" + name + "': " + e.getMessage(), e);
         }

@@ -1,7 +1,6 @@
 package io.polyphony.ingest.job;
 
 import io.polyphony.ingest.PolyphonyProperties;
-import io.polyphony.ingest.chunk.ChunkingOptions;
 import io.polyphony.ingest.chunk.TextChunker;
 import io.polyphony.ingest.embed.Embedder;
 import io.polyphony.ingest.extract.ExtractionLimits;
@@ -65,8 +64,7 @@ public class IngestJobConfiguration {
                                                        Retrying redisRetrying, PolyphonyProperties props,
                                                        @Value("#{stepExecution}") StepExecution stepExecution) {
         PolyphonyProperties.Ingest ingest = props.ingest();
-        TextChunker chunker = new TextChunker(new ChunkingOptions(ingest.chunkChars(), ingest.overlapChars()),
-                embedder::countTokens, embedder.info().maxTokens());
+        TextChunker chunker = TextChunker.forModel(ingest.chunking(), embedder);
         return new FileToChunksProcessor(textExtractor, chunker, new ChunkSampler(ingest.maxChunksPerFile(), 10),
                 roomIndex, redisRetrying, embedder.info(), Long.toString(stepExecution.getJobExecution().getJobInstance().getId()));
     }
