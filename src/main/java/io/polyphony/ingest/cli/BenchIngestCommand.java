@@ -34,11 +34,11 @@ import org.springframework.stereotype.Component;
 public class BenchIngestCommand implements Command {
 
     private final ObjectProvider<Embedder> embedder;
-    private final TextExtractor extractor;
+    private final ObjectProvider<TextExtractor> extractor;
     private final IngestRuns runs;
     private final PolyphonyProperties props;
 
-    public BenchIngestCommand(ObjectProvider<Embedder> embedder, TextExtractor extractor, IngestRuns runs, PolyphonyProperties props) {
+    public BenchIngestCommand(ObjectProvider<Embedder> embedder, ObjectProvider<TextExtractor> extractor, IngestRuns runs, PolyphonyProperties props) {
         this.embedder = embedder;
         this.extractor = extractor;
         this.runs = runs;
@@ -96,7 +96,7 @@ public class BenchIngestCommand implements Command {
             files = s.filter(Files::isRegularFile).sorted(Comparator.comparing(Path::toString)).toList();
         }
         for (Path f : files) {
-            Extraction e = extractor.extract(f);
+            Extraction e = extractor.getObject().extract(f);
             if (e.ok()) {
                 List<String> c = chunker.chunk(e.text());
                 perFile.add(sampler.select(c).apply(c));

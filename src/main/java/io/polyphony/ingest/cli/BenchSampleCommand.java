@@ -20,10 +20,10 @@ import org.springframework.stereotype.Component;
 public class BenchSampleCommand implements Command {
 
     private final ObjectProvider<Embedder> embedder;
-    private final TextExtractor extractor;
+    private final ObjectProvider<TextExtractor> extractor;
     private final PolyphonyProperties props;
 
-    public BenchSampleCommand(ObjectProvider<Embedder> embedder, TextExtractor extractor, PolyphonyProperties props) {
+    public BenchSampleCommand(ObjectProvider<Embedder> embedder, ObjectProvider<TextExtractor> extractor, PolyphonyProperties props) {
         this.embedder = embedder;
         this.extractor = extractor;
         this.props = props;
@@ -48,7 +48,7 @@ public class BenchSampleCommand implements Command {
         List<String[]> docs = new ArrayList<>();
         List<String> files = args.isEmpty() ? List.of("sample-docs/employee-handbook.md") : args;
         for (String f : files) {
-            Extraction e = extractor.extract(Path.of(f));
+            Extraction e = extractor.getObject().extract(Path.of(f));
             if (!e.ok()) {
                 err.println(f + ": " + e.problem());
                 continue;

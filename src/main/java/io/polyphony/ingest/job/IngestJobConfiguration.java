@@ -19,6 +19,7 @@ import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 
@@ -78,7 +79,9 @@ public class IngestJobConfiguration {
                 stepExecution.getJobExecution().getJobInstance().getId(), stepExecution.getJobExecution().getId());
     }
 
+    /** Lazy: Tika's parsers are loaded only by commands that read files. */
     @Bean(destroyMethod = "close")
+    @Lazy
     public TextExtractor textExtractor(PolyphonyProperties props) {
         return new TextExtractor(ExtractionLimits.defaults().withMaxFileBytes(props.ingest().maxFileBytes())
                 .withTimeout(props.ingest().parseTimeout()));
