@@ -1,14 +1,24 @@
 package io.polyphony.ingest.job;
 
+import io.polyphony.ingest.Problem;
+import io.polyphony.ingest.Reason;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.batch.infrastructure.item.ItemStreamException;
 import org.springframework.batch.infrastructure.item.support.AbstractItemCountingItemStreamItemReader;
 
 /**
- * Reads the run's files one by one. The list is discovered again on restart and sorted the same way;
+ * Reads the run's files one by one. The list is fixed when the run first opens it and saved in the
+ * step's context: a restart works through the same list (files added since wait for the next run), and
  * the item count saved with each committed chunk tells where to resume.
  */
 public class UploadedFilesReader extends AbstractItemCountingItemStreamItemReader<FileTask> {
+
+    static final String FILES_KEY = "uploadedFiles.paths";
 
     private final Path path;
     private final String room;
@@ -23,8 +33,34 @@ public class UploadedFilesReader extends AbstractItemCountingItemStreamItemReade
     }
 
     @Override
+    @SuppressWarnings("unchecked")
+    public void open(ExecutionContext context) throws ItemStreamException {
+        List<FileTask> found = UploadedFiles.discover(path, room);
+        if (context.containsKey(FILES_KEY)) {
+            files = sameList((List<String>) context.get(FILES_KEY), found);
+        } else {
+            files = found;
+            context.put(FILES_KEY, new ArrayList<>(found.stream().map(FileTask::path).toList()));
+        }
+        super.open(context);
+    }
+
+    /** The run's original list, in its original order; a file gone since then is reported as such. */
+    private static List<FileTask> sameList(List<String> paths, List<FileTask> found) {
+        Map<String, FileTask> byPath = new LinkedHashMap<>();
+        found.forEach(t -> byPath.put(t.path(), t));
+        List<FileTask> out = new ArrayList<>(paths.size());
+        for (int i = 0; i < paths.size(); i++) {
+            FileTask t = byPath.get(paths.get(i));
+            out.add(t != null ? new FileTask(i, t.path(), t.room(), t.name(), t.problem())
+                    : new FileTask(i, paths.get(i), null, Path.of(paths.get(i)).getFileName().toString(),
+                            new Problem(Reason.UNPARSEABLE, "file disappeared before the run was resumed")));
+        }
+        return out;
+    }
+
+    @Override
     protected void doOpen() {
-        files = UploadedFiles.discover(path, room);
         progress.start(files.size(), 0);
     }
 
@@ -43,9 +79,5 @@ public class UploadedFilesReader extends AbstractItemCountingItemStreamItemReade
     @Override
     protected void doClose() {
         files = null;
-    }
-
-    public int total() {
-        return files == null ? 0 : files.size();
     }
 }

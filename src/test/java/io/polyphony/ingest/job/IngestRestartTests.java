@@ -88,12 +88,16 @@ class IngestRestartTests {
         assertThat(partial.size()).isLessThan(6);
         assertThat(Files.exists(trigger)).isTrue();
 
+        // a file that sorts first arrives before the resume: it waits for the next run, and shifts nothing
+        Files.writeString(room.resolve("aaa-late.txt"), "A late upload.");
         server = start(); // data lost with the server: the resumed run must write everything it has not recorded
         JobExecution resumed = runs.run(uploads, null);
         assertThat(resumed.getStatus()).isEqualTo(BatchStatus.COMPLETED);
         assertThat(resumed.getJobInstance().getId()).isEqualTo(failed.getJobInstance().getId());
         List<FileResult> all = runs.results(resumed);
         assertThat(all).hasSize(6).extracting(FileResult::seq).containsExactly(0, 1, 2, 3, 4, 5);
+        assertThat(all).extracting(r -> Path.of(r.path()).getFileName().toString())
+                .containsExactly("doc0.txt", "doc1.txt", "doc2.txt", "doc3.txt", "doc4.txt", "doc5.txt");
         assertThat(all).extracting(FileResult::outcome).doesNotContain(Outcome.FAILED, Outcome.REJECTED);
         try (RedisClient c = RedisClient.create("127.0.0.1", PORT)) {
             int resumedChunks = all.stream().skip(partial.size()).mapToInt(FileResult::chunks).sum();
