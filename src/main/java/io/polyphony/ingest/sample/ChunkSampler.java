@@ -2,11 +2,9 @@ package io.polyphony.ingest.sample;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -81,7 +79,7 @@ public final class ChunkSampler {
         List<String> texts = fresh.stream().map(chunks::get).toList();
         int m = texts.size();
         List<long[]> shingles = texts.stream().map(ChunkSampler::shingles).toList();
-        Map<Long, Integer> df = documentFrequencies(shingles);
+        DocumentFrequencies df = new DocumentFrequencies(shingles);
         boolean[] repeated = new boolean[m];
         int common = Math.max(3, m / 50);
         for (int i = 0; i < m; i++) {
@@ -153,27 +151,54 @@ public final class ChunkSampler {
         }
     }
 
-    private static Map<Long, Integer> documentFrequencies(List<long[]> shingles) {
-        Map<Long, Integer> df = new HashMap<>();
-        for (long[] s : shingles) {
-            for (long h : s) {
-                df.merge(h, 1, Integer::sum);
+    /**
+     * In how many chunks each trigram occurs, from one sorted array of all chunks' (distinct) trigrams:
+     * a 10 MiB file has over a million of them, too many for a map of boxed numbers.
+     */
+    private static final class DocumentFrequencies {
+        private final long[] sorted;
+
+        DocumentFrequencies(List<long[]> shingles) {
+            sorted = new long[shingles.stream().mapToInt(x -> x.length).sum()];
+            int at = 0;
+            for (long[] x : shingles) {
+                System.arraycopy(x, 0, sorted, at, x.length);
+                at += x.length;
             }
+            java.util.Arrays.sort(sorted);
         }
-        return df;
+
+        int of(long shingle) {
+            return bound(shingle, true) - bound(shingle, false);
+        }
+
+        /** Index of the first element greater than (after) or not less than (before) the key. */
+        private int bound(long key, boolean after) {
+            int lo = 0;
+            int hi = sorted.length;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (sorted[mid] < key || (after && sorted[mid] == key)) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
+        }
     }
 
     /**
      * Most of the chunk's trigrams recur all through the document (in at least {@code common} chunks):
      * a running header or footer, boilerplate. Page numbers differ, so "most", not "all".
      */
-    private static boolean repeated(long[] shingles, Map<Long, Integer> df, int common) {
+    private static boolean repeated(long[] shingles, DocumentFrequencies df, int common) {
         if (shingles.length == 0) {
             return false;
         }
         int recurring = 0;
         for (long h : shingles) {
-            if (df.get(h) >= common) {
+            if (df.of(h) >= common) {
                 recurring++;
             }
         }
@@ -195,14 +220,14 @@ public final class ChunkSampler {
     /** Distinct hashed word trigrams, after lower-casing and replacing digits (page numbers differ). */
     static long[] shingles(String text) {
         String[] words = words(text);
-        Set<Long> out = new LinkedHashSet<>();
+        if (words.length < 3) {
+            return words.length > 0 && !words[0].isEmpty() ? new long[] {hash(String.join(" ", words), "", "")} : new long[0];
+        }
+        long[] out = new long[words.length - 2];
         for (int i = 0; i + 2 < words.length; i++) {
-            out.add(hash(words[i], words[i + 1], words[i + 2]));
+            out[i] = hash(words[i], words[i + 1], words[i + 2]);
         }
-        if (out.isEmpty() && words.length > 0 && !words[0].isEmpty()) {
-            out.add(hash(String.join(" ", words), "", ""));
-        }
-        return out.stream().mapToLong(Long::longValue).toArray();
+        return java.util.Arrays.stream(out).sorted().distinct().toArray();
     }
 
     private static long hash(String a, String b, String c) {

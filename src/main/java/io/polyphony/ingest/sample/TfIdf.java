@@ -1,5 +1,6 @@
 package io.polyphony.ingest.sample;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,35 +19,60 @@ final class TfIdf {
     static TfIdf of(List<String> chunks) {
         Map<String, Integer> ids = new HashMap<>();
         int n = chunks.size();
-        List<Map<Integer, Integer>> tf = chunks.stream().map(c -> {
-            Map<Integer, Integer> counts = new HashMap<>();
-            for (String w : ChunkSampler.words(c)) {
-                if (w.length() > 1) {
-                    counts.merge(ids.computeIfAbsent(w, x -> ids.size()), 1, Integer::sum);
+        int[][] termIds = new int[n][];
+        int[][] termCounts = new int[n][];
+        int[] counts = new int[1024];
+        for (int i = 0; i < n; i++) {
+            // term counts through one reused array instead of a map per chunk
+            int[] touched = new int[16];
+            int distinct = 0;
+            for (String w : ChunkSampler.words(chunks.get(i))) {
+                if (w.length() < 2) {
+                    continue;
+                }
+                int id = ids.computeIfAbsent(w, x -> ids.size());
+                if (id >= counts.length) {
+                    counts = Arrays.copyOf(counts, Math.max(id + 1, counts.length * 2));
+                }
+                if (counts[id]++ == 0) {
+                    if (distinct == touched.length) {
+                        touched = Arrays.copyOf(touched, distinct * 2);
+                    }
+                    touched[distinct++] = id;
                 }
             }
-            return counts;
-        }).toList();
+            int[] t = Arrays.copyOf(touched, distinct);
+            Arrays.sort(t);
+            int[] c = new int[distinct];
+            for (int j = 0; j < distinct; j++) {
+                c[j] = counts[t[j]];
+                counts[t[j]] = 0;
+            }
+            termIds[i] = t;
+            termCounts[i] = c;
+        }
         int[] df = new int[ids.size()];
-        tf.forEach(m -> m.keySet().forEach(t -> df[t]++));
-        int[][] terms = new int[n][];
+        for (int[] t : termIds) {
+            for (int id : t) {
+                df[id]++;
+            }
+        }
         float[][] weights = new float[n][];
         for (int i = 0; i < n; i++) {
-            int[] t = tf.get(i).keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
+            int[] t = termIds[i];
             float[] w = new float[t.length];
             double norm = 0;
             for (int j = 0; j < t.length; j++) {
-                w[j] = (float) ((1 + Math.log(tf.get(i).get(t[j]))) * Math.log((double) n / df[t[j]]));
+                w[j] = (float) ((1 + Math.log(termCounts[i][j])) * Math.log((double) n / df[t[j]]));
                 norm += w[j] * w[j];
             }
             float inv = norm > 0 ? (float) (1 / Math.sqrt(norm)) : 0;
             for (int j = 0; j < w.length; j++) {
                 w[j] *= inv;
             }
-            terms[i] = t;
             weights[i] = w;
         }
-        return new TfIdf(terms, weights);
+        return new TfIdf(termIds, weights);
     }
 
     double cosine(int a, int b) {
