@@ -52,29 +52,6 @@ public record ModelFolder(String name, Path dir, Properties properties) {
         return properties.getProperty(key);
     }
 
-    /** A referenced file's bytes, read into an array of exactly its size (model files are hundreds of MB). */
-    public byte[] readFile(String ref) throws IOException {
-        long size = -1;
-        if (ref.startsWith("classpath:")) {
-            var url = ModelFolder.class.getClassLoader().getResource(ref.substring("classpath:".length()));
-            if (url != null) {
-                size = url.openConnection().getContentLengthLong();
-            }
-        } else {
-            size = Files.size(dir.resolve(ref).normalize());
-        }
-        try (InputStream in = openFile(ref)) {
-            if (size < 0 || size > Integer.MAX_VALUE - 16) {
-                return in.readAllBytes();
-            }
-            byte[] bytes = in.readNBytes((int) size);
-            if (bytes.length != size || in.read() != -1) {
-                throw new IOException("model '" + name + "': " + ref + " changed size while being read");
-            }
-            return bytes;
-        }
-    }
-
     public InputStream openFile(String ref) throws IOException {
         if (ref.startsWith("classpath:")) {
             String resource = ref.substring("classpath:".length());

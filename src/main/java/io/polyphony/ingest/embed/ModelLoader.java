@@ -1,18 +1,24 @@
 package io.polyphony.ingest.embed;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import io.polyphony.ingest.embed.bert.BertEncoder;
 import io.polyphony.ingest.embed.bert.BertWeights;
 import io.polyphony.ingest.embed.bert.OnnxBertEmbedder;
+import io.polyphony.ingest.embed.onnx.OnnxGraph;
 import io.polyphony.ingest.embed.onnx.OnnxReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Builds an {@link Embedder} from a model folder. {@code option.modelType} picks the kind:
@@ -63,9 +69,48 @@ public final class ModelLoader {
         try (InputStream in = folder.openFile(folder.requireOption("tokenizer"))) {
             tokenizer = Tokenizer.load(in);
         }
-        BertWeights weights = BertWeights.fromOnnx(OnnxReader.read(ByteBuffer.wrap(folder.readFile(folder.requireOption("weights")))));
-        BertEncoder encoder = new BertEncoder(weights, heads, eps, pooling, NDManager.newBaseManager(Device.cpu(), "PyTorch"));
-        return new OnnxBertEmbedder(folder.name(), tokenizer, encoder, maxTokens, batchSize);
+        String file = folder.requireOption("weights");
+        BertWeights weights;
+        try (InputStream in = folder.openFile(file)) {
+            weights = BertWeights.fromOnnx(OnnxReader.readStructure(in));
+        }
+        NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        try {
+            Map<String, NDArray> arrays = loadWeights(folder, file, weights.initializerNames(), manager);
+            BertEncoder encoder = new BertEncoder(weights, arrays, heads, eps, pooling, manager);
+            return new OnnxBertEmbedder(folder.name(), tokenizer, encoder, maxTokens, batchSize);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The second pass over the model file: each needed weight goes from the stream into a tensor of its
+     * own (DJL wraps a direct buffer without copying, so the reader's reused buffer is cloned by torch).
+     */
+    private static Map<String, NDArray> loadWeights(ModelFolder folder, String file, Set<String> needed, NDManager manager)
+            throws IOException {
+        Map<String, NDArray> arrays = new HashMap<>();
+        try (InputStream in = folder.openFile(file)) {
+            OnnxReader.readInitializers(in, (header, data) -> {
+                if (!needed.contains(header.name())) {
+                    return;
+                }
+                if (header.dataType() != OnnxGraph.Tensor.FLOAT || data.remaining() != header.elementCount() * 4) {
+                    throw new IOException(folder.name() + ": weight " + header.name() + " is not " + header.elementCount()
+                            + " float32 values (type " + header.dataType() + ", " + data.remaining() + " bytes)");
+                }
+                try (NDArray view = manager.create(data, new Shape(header.dims()), DataType.FLOAT32)) {
+                    arrays.put(header.name(), view.duplicate());
+                }
+            });
+        }
+        needed.stream().filter(n -> !arrays.containsKey(n)).findFirst().ifPresent(n -> {
+            throw new IllegalArgumentException(folder.name() + ": weight " + n + " has no data in " + file);
+        });
+        return arrays;
     }
 
     private Embedder loadEnsemble(ModelFolder folder) {

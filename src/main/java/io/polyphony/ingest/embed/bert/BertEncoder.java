@@ -8,9 +8,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import io.polyphony.ingest.embed.onnx.OnnxGraph.Tensor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * A BERT encoder's forward pass written with DJL NDArray operations, so it runs on whatever engine
@@ -46,18 +45,22 @@ public final class BertEncoder implements AutoCloseable {
     private final float eps;
     private final Pooling pooling;
 
-    public BertEncoder(BertWeights w, int heads, float eps, Pooling pooling, NDManager parent) {
+    /**
+     * @param arrays the weights by initializer name, as loaded onto {@code manager}, which the encoder
+     *               then owns (ONNX Linear weights still [in, out])
+     */
+    public BertEncoder(BertWeights w, Map<String, NDArray> arrays, int heads, float eps, Pooling pooling, NDManager manager) {
         if (w.hidden() % heads != 0) {
             throw new IllegalArgumentException("hidden size " + w.hidden() + " is not divisible by " + heads + " heads");
         }
-        this.manager = parent.newSubManager();
+        this.manager = manager;
         this.hidden = w.hidden();
         this.intermediate = w.intermediate();
         this.heads = heads;
         this.eps = eps;
         this.pooling = pooling;
         this.maxPositions = w.maxPositions();
-        Uploader up = new Uploader(manager);
+        Weights up = new Weights(arrays);
         this.wordEmb = up.nd(w.tensor("embeddings.word_embeddings.weight"));
         this.posEmb = up.nd(w.tensor("embeddings.position_embeddings.weight"));
         this.typeEmb0 = up.nd(w.tensor("embeddings.token_type_embeddings.weight")).get(0);
@@ -78,7 +81,6 @@ public final class BertEncoder implements AutoCloseable {
                     up.nd(w.layer(i, "output.dense.weight")).transpose(), up.nd(w.layer(i, "output.dense.bias")),
                     up.nd(w.layer(i, "output.LayerNorm.weight")), up.nd(w.layer(i, "output.LayerNorm.bias")));
         }
-        up.release();
     }
 
     private static NDArray fused(int axis, NDArray... parts) {
@@ -88,43 +90,14 @@ public final class BertEncoder implements AutoCloseable {
         return joined;
     }
 
-    /** Copies ONNX initializers into tensors owned by torch. */
-    private static final class Uploader {
-        private final NDManager manager;
-        private ByteBuffer staging;
-
-        Uploader(NDManager manager) {
-            this.manager = manager;
-        }
-
+    /** The loaded arrays by initializer name, with a clear error for a missing one. */
+    private record Weights(Map<String, NDArray> arrays) {
         NDArray nd(Tensor t) {
-            ByteBuffer src = t.data().duplicate();
-            if (src.remaining() != t.elementCount() * 4) {
-                throw new IllegalArgumentException("tensor " + t.name() + " has " + src.remaining() + " bytes for "
-                        + t.elementCount() + " floats");
+            NDArray a = arrays.get(t.name());
+            if (a == null) {
+                throw new IllegalArgumentException("weight " + t.name() + " was not loaded");
             }
-            t.floats(); // checks the data type
-            // DJL wraps a direct buffer without copying it (the tensor keeps pointing into it), so we stage
-            // each weight in one reused buffer and let torch clone it into memory of its own.
-            if (staging == null || staging.capacity() < src.remaining()) {
-                staging = ByteBuffer.allocateDirect(Math.max(src.remaining(), 64 << 20)).order(ByteOrder.nativeOrder());
-            }
-            staging.clear();
-            staging.put(src.order(ByteOrder.LITTLE_ENDIAN)).flip();
-            try (NDArray view = manager.create(staging, new Shape(t.dims()), DataType.FLOAT32)) {
-                return view.duplicate();
-            }
-        }
-
-        /**
-         * Frees the staging buffer now rather than at some later GC: loading the next model must not find
-         * this one's 64 MB still held (it showed in the peak RSS of a model load).
-         */
-        void release() {
-            if (staging != null) {
-                DirectBuffers.free(staging);
-                staging = null;
-            }
+            return a;
         }
     }
 

@@ -93,6 +93,22 @@ public final class BertWeights {
         return "encoder.layer." + layer + ".";
     }
 
+    private static final List<String> EMBEDDING_TENSORS = List.of("embeddings.word_embeddings.weight",
+            "embeddings.position_embeddings.weight", "embeddings.token_type_embeddings.weight",
+            "embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias");
+
+    /** The initializers an encoder needs (not, e.g., the exporter's int64 position ids), by their ONNX names. */
+    public java.util.Set<String> initializerNames() {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        EMBEDDING_TENSORS.forEach(n -> out.add(tensor(n).name()));
+        for (int i = 0; i < layers; i++) {
+            for (String suffix : LAYER_TENSORS) {
+                out.add(layer(i, suffix).name());
+            }
+        }
+        return out;
+    }
+
     public Tensor tensor(String name) {
         Tensor t = byName.get(name);
         if (t == null) {

@@ -1,8 +1,5 @@
 package io.polyphony.ingest.embed.onnx;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -17,18 +14,11 @@ public record OnnxGraph(List<Node> nodes, Map<String, Tensor> initializers) {
     public record Node(String opType, String name, List<String> inputs, List<String> outputs) {
     }
 
-    /** An initializer; {@code data} is a little-endian view into the model file, not a copy. */
-    public record Tensor(String name, long[] dims, int dataType, ByteBuffer data) {
+    /** An initializer's header; its data is streamed separately ({@link OnnxReader#readInitializers}). */
+    public record Tensor(String name, long[] dims, int dataType) {
 
         /** ONNX TensorProto.DataType FLOAT. */
         public static final int FLOAT = 1;
-
-        public FloatBuffer floats() {
-            if (dataType != FLOAT) {
-                throw new IllegalStateException("tensor " + name + " has ONNX data type " + dataType + ", not FLOAT");
-            }
-            return data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        }
 
         public long elementCount() {
             return Arrays.stream(dims).reduce(1, (a, b) -> a * b);

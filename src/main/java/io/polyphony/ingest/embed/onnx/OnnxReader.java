@@ -1,5 +1,6 @@
 package io.polyphony.ingest.embed.onnx;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -11,53 +12,87 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads an ONNX ModelProto with a minimal protobuf decoder: we only need the graph's nodes and
- * initializers, and pulling in protobuf-java plus generated ONNX classes for that is not worth it.
- * Field numbers are from onnx/onnx.proto3 (ModelProto.graph = 7, GraphProto.node = 1,
- * GraphProto.initializer = 5, ...).
+ * Reads an ONNX ModelProto as a stream, with a minimal protobuf decoder: we need the graph's nodes and
+ * initializers only, and pulling in protobuf-java plus generated ONNX classes for that is not worth it.
+ * Two passes, so a model file is never held in memory whole (the bge file is 133 MB): the first reads
+ * the structure and skips the weights' bytes, the second hands each weight to a sink, one at a time,
+ * in one reused direct buffer. Field numbers are from onnx/onnx.proto3 (ModelProto.graph = 7,
+ * GraphProto.node = 1, GraphProto.initializer = 5, TensorProto.raw_data = 9, ...).
  */
 public final class OnnxReader {
+
+    /** Receives one initializer; {@code data} (little-endian) is only valid during the call. */
+    @FunctionalInterface
+    public interface InitializerSink {
+        void accept(OnnxGraph.Tensor header, ByteBuffer data) throws IOException;
+    }
 
     private OnnxReader() {
     }
 
-    public static OnnxGraph read(InputStream in) throws IOException {
-        return read(ByteBuffer.wrap(in.readAllBytes()));
-    }
-
-    public static OnnxGraph read(ByteBuffer model) {
-        ByteBuffer graph = null;
-        Proto p = new Proto(model);
-        while (p.hasMore()) {
-            int tag = p.tag();
-            if (tag >>> 3 == 7 && (tag & 7) == 2) {
-                graph = p.bytes();
-            } else {
-                p.skip(tag);
-            }
-        }
-        if (graph == null) {
-            throw new IllegalArgumentException("not an ONNX model: no graph found");
-        }
-        return readGraph(graph);
-    }
-
-    private static OnnxGraph readGraph(ByteBuffer graph) {
+    /** Nodes and initializer headers (name, dims, type); the weights' bytes are skipped. */
+    public static OnnxGraph readStructure(InputStream in) throws IOException {
         List<OnnxGraph.Node> nodes = new ArrayList<>();
         Map<String, OnnxGraph.Tensor> initializers = new LinkedHashMap<>();
-        Proto p = new Proto(graph);
-        while (p.hasMore()) {
-            int tag = p.tag();
-            switch (tag >>> 3) {
-                case 1 -> nodes.add(readNode(p.bytes()));
-                case 5 -> {
-                    OnnxGraph.Tensor t = readTensor(p.bytes());
-                    initializers.put(t.name(), t);
+        forEachGraphField(in, (field, graph) -> {
+            if (field == 1) {
+                nodes.add(readNode(ByteBuffer.wrap(graph.bytes())));
+            } else if (field == 5) {
+                OnnxGraph.Tensor t = readTensor(graph.nested(), null);
+                initializers.put(t.name(), t);
+            } else {
+                graph.skipValue();
+            }
+        });
+        return new OnnxGraph(List.copyOf(nodes), initializers);
+    }
+
+    /** Streams every initializer's data through {@code sink}. */
+    public static void readInitializers(InputStream in, InitializerSink sink) throws IOException {
+        Staging staging = new Staging();
+        try {
+            forEachGraphField(in, (field, graph) -> {
+                if (field == 5) {
+                    OnnxGraph.Tensor t = readTensor(graph.nested(), staging);
+                    sink.accept(t, staging.buffer.duplicate().flip().order(ByteOrder.LITTLE_ENDIAN));
+                } else {
+                    graph.skipValue();
                 }
-                default -> p.skip(tag);
+            });
+        } finally {
+            staging.release();
+        }
+    }
+
+    @FunctionalInterface
+    private interface GraphFieldHandler {
+        void handle(int field, StreamProto graph) throws IOException;
+    }
+
+    private static void forEachGraphField(InputStream in, GraphFieldHandler handler) throws IOException {
+        StreamProto model = new StreamProto(in, Long.MAX_VALUE);
+        boolean sawGraph = false;
+        while (model.hasMore()) {
+            int tag = model.tag();
+            if (tag == -1) {
+                break;
+            }
+            if (tag >>> 3 == 7 && (tag & 7) == 2) {
+                sawGraph = true;
+                StreamProto graph = model.nested();
+                while (graph.hasMore()) {
+                    int gtag = graph.tag();
+                    graph.wire = gtag & 7;
+                    handler.handle(gtag >>> 3, graph);
+                }
+            } else {
+                model.wire = tag & 7;
+                model.skipValue();
             }
         }
-        return new OnnxGraph(List.copyOf(nodes), initializers);
+        if (!sawGraph) {
+            throw new IOException("not an ONNX model: no graph found");
+        }
     }
 
     private static OnnxGraph.Node readNode(ByteBuffer node) {
@@ -65,7 +100,7 @@ public final class OnnxReader {
         List<String> outputs = new ArrayList<>();
         String name = "";
         String op = "";
-        Proto p = new Proto(node);
+        BufferProto p = new BufferProto(node);
         while (p.hasMore()) {
             int tag = p.tag();
             switch (tag >>> 3) {
@@ -79,20 +114,20 @@ public final class OnnxReader {
         return new OnnxGraph.Node(op, name, List.copyOf(inputs), List.copyOf(outputs));
     }
 
-    private static OnnxGraph.Tensor readTensor(ByteBuffer tensor) {
+    /** Reads a TensorProto; its raw data goes into {@code staging}, or is skipped when that is null. */
+    private static OnnxGraph.Tensor readTensor(StreamProto p, Staging staging) throws IOException {
         List<Long> dims = new ArrayList<>();
         int dataType = 0;
         String name = "";
-        ByteBuffer raw = null;
-        ByteBuffer floatData = null;
-        Proto p = new Proto(tensor);
+        boolean hasData = false;
         while (p.hasMore()) {
             int tag = p.tag();
             int wire = tag & 7;
+            p.wire = wire;
             switch (tag >>> 3) {
                 case 1 -> {
                     if (wire == 2) {
-                        Proto packed = new Proto(p.bytes());
+                        BufferProto packed = new BufferProto(ByteBuffer.wrap(p.bytes()));
                         while (packed.hasMore()) {
                             dims.add(packed.varint());
                         }
@@ -101,32 +136,182 @@ public final class OnnxReader {
                     }
                 }
                 case 2 -> dataType = (int) p.varint();
-                case 4 -> {
+                case 8 -> name = new String(p.bytes(), StandardCharsets.UTF_8);
+                case 4, 9 -> { // float_data (packed little-endian floats) or raw_data: the same bytes
                     if (wire != 2) {
-                        throw new IllegalArgumentException("unpacked float_data is not supported (tensor " + name + ")");
+                        throw new IOException("tensor " + name + ": unpacked float_data is not supported");
                     }
-                    floatData = p.bytes();
+                    long length = p.varint();
+                    if (staging == null) {
+                        p.skipBytes(length);
+                    } else {
+                        staging.fill(p, length);
+                    }
+                    hasData = true;
                 }
-                case 8 -> name = p.string();
-                case 9 -> raw = p.bytes();
                 case 14 -> {
                     if (p.varint() == 1) {
-                        throw new IllegalArgumentException("tensor " + name + " keeps its data in an external file, which is not supported");
+                        throw new IOException("tensor " + name + " keeps its data in an external file, which is not supported");
                     }
                 }
-                default -> p.skip(tag);
+                default -> p.skipValue();
             }
         }
-        long[] d = dims.stream().mapToLong(Long::longValue).toArray();
-        ByteBuffer data = raw != null ? raw : floatData != null ? floatData : ByteBuffer.allocate(0);
-        return new OnnxGraph.Tensor(name, d, dataType, data.order(ByteOrder.LITTLE_ENDIAN));
+        if (staging != null && !hasData) {
+            staging.fill(null, 0);
+        }
+        return new OnnxGraph.Tensor(name, dims.stream().mapToLong(Long::longValue).toArray(), dataType);
     }
 
-    /** Cursor over one protobuf message. */
-    private static final class Proto {
+    /** One direct buffer, grown as needed and freed at the end: weights never pass through the heap whole. */
+    private static final class Staging {
+        private ByteBuffer buffer = ByteBuffer.allocateDirect(0);
+        private final byte[] transfer = new byte[1 << 20];
+
+        void fill(StreamProto p, long length) throws IOException {
+            if (length > Integer.MAX_VALUE) {
+                throw new IOException("tensor of " + length + " bytes is too large");
+            }
+            if (buffer.capacity() < length) {
+                DirectBuffers.free(buffer);
+                buffer = ByteBuffer.allocateDirect((int) length).order(ByteOrder.nativeOrder());
+            }
+            buffer.clear();
+            long left = length;
+            while (left > 0) {
+                int n = p.read(transfer, (int) Math.min(transfer.length, left));
+                buffer.put(transfer, 0, n);
+                left -= n;
+            }
+        }
+
+        void release() {
+            DirectBuffers.free(buffer);
+        }
+    }
+
+    /** Cursor over a protobuf message read from a stream, bounded by the message's length. */
+    private static final class StreamProto {
+        private final InputStream in;
+        private long remaining;
+        int wire;
+
+        StreamProto(InputStream in, long length) {
+            this.in = in;
+            this.remaining = length;
+        }
+
+        boolean hasMore() {
+            return remaining > 0;
+        }
+
+        /** The next field's tag, or -1 at the end of an unbounded (top-level) stream. */
+        int tag() throws IOException {
+            if (remaining == Long.MAX_VALUE) {
+                int first = in.read();
+                if (first == -1) {
+                    remaining = 0;
+                    return -1;
+                }
+                return (int) varintFrom(first);
+            }
+            return (int) varint();
+        }
+
+        long varint() throws IOException {
+            return varintFrom(readByte());
+        }
+
+        private long varintFrom(int first) throws IOException {
+            long result = first & 0x7f;
+            int b = first;
+            for (int shift = 7; (b & 0x80) != 0; shift += 7) {
+                if (shift >= 64) {
+                    throw new IOException("malformed varint in ONNX file");
+                }
+                b = readByte();
+                result |= (long) (b & 0x7f) << shift;
+            }
+            return result;
+        }
+
+        private int readByte() throws IOException {
+            int b = in.read();
+            if (b == -1) {
+                throw new EOFException("ONNX file ends in the middle of a message");
+            }
+            consume(1);
+            return b;
+        }
+
+        byte[] bytes() throws IOException {
+            long length = varint();
+            if (length > 64L << 20) {
+                throw new IOException("field of " + length + " bytes is too large for metadata");
+            }
+            byte[] b = in.readNBytes((int) length);
+            if (b.length != length) {
+                throw new EOFException("ONNX file ends in the middle of a field");
+            }
+            consume(length);
+            return b;
+        }
+
+        int read(byte[] into, int max) throws IOException {
+            int n = in.read(into, 0, max);
+            if (n <= 0) {
+                throw new EOFException("ONNX file ends in the middle of a tensor");
+            }
+            consume(n);
+            return n;
+        }
+
+        StreamProto nested() throws IOException {
+            long length = varint();
+            consume(length); // the nested message's bytes are accounted to it
+            return new StreamProto(in, length);
+        }
+
+        void skipBytes(long length) throws IOException {
+            long left = length;
+            while (left > 0) {
+                long n = in.skip(left);
+                if (n <= 0) {
+                    if (in.read() == -1) {
+                        throw new EOFException("ONNX file ends in the middle of a field");
+                    }
+                    n = 1;
+                }
+                left -= n;
+            }
+            consume(length);
+        }
+
+        void skipValue() throws IOException {
+            switch (wire) {
+                case 0 -> varint();
+                case 1 -> skipBytes(8);
+                case 2 -> skipBytes(varint());
+                case 5 -> skipBytes(4);
+                default -> throw new IOException("unsupported protobuf wire type " + wire);
+            }
+        }
+
+        private void consume(long n) throws IOException {
+            if (remaining != Long.MAX_VALUE) {
+                remaining -= n;
+                if (remaining < 0) {
+                    throw new IOException("malformed ONNX file: a field runs past its message");
+                }
+            }
+        }
+    }
+
+    /** Cursor over a small protobuf message already in memory (a node). */
+    private static final class BufferProto {
         private final ByteBuffer buf;
 
-        Proto(ByteBuffer buf) {
+        BufferProto(ByteBuffer buf) {
             this.buf = buf.slice();
         }
 
@@ -150,17 +335,10 @@ public final class OnnxReader {
             throw new IllegalArgumentException("malformed varint in ONNX file");
         }
 
-        ByteBuffer bytes() {
-            int len = Math.toIntExact(varint());
-            ByteBuffer slice = buf.slice(buf.position(), len);
-            buf.position(buf.position() + len);
-            return slice;
-        }
-
         String string() {
-            ByteBuffer b = bytes();
-            byte[] arr = new byte[b.remaining()];
-            b.get(arr);
+            int len = Math.toIntExact(varint());
+            byte[] arr = new byte[len];
+            buf.get(arr);
             return new String(arr, StandardCharsets.UTF_8);
         }
 
@@ -168,7 +346,10 @@ public final class OnnxReader {
             switch (tag & 7) {
                 case 0 -> varint();
                 case 1 -> buf.position(buf.position() + 8);
-                case 2 -> bytes();
+                case 2 -> {
+                    int length = Math.toIntExact(varint()); // read before taking the position it moves
+                    buf.position(buf.position() + length);
+                }
                 case 5 -> buf.position(buf.position() + 4);
                 default -> throw new IllegalArgumentException("unsupported protobuf wire type " + (tag & 7));
             }

@@ -1,4 +1,4 @@
-package io.polyphony.ingest.embed.bert;
+package io.polyphony.ingest.embed.onnx;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
