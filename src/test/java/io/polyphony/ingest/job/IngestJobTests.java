@@ -128,6 +128,23 @@ class IngestJobTests {
     }
 
     @Test
+    void hostileFileNamesAreIngestedUnderTheirOwnNamesAndHiddenFilesIgnored() throws Exception {
+        Path room = Files.createDirectories(uploads.resolve(a));
+        List<String> names = List.of("line\nbreak.txt", "tab\tand 'quotes\".md", "-rf --no-preserve-root.txt",
+                "ünïcödé ✓ 会议.txt", "x".repeat(200) + ".txt", "double..dots...txt");
+        for (String n : names) {
+            Files.writeString(room.resolve(n), "Notes for " + n.length() + " characters of name. Budget review.");
+        }
+        Files.writeString(room.resolve(".DS_Store"), "hidden");
+        List<FileResult> results = runs.results(runs.run(uploads, null));
+        assertThat(results).hasSize(names.size());
+        assertThat(results).extracting(FileResult::outcome).containsOnly(Outcome.INGESTED);
+        for (String n : names) {
+            assertThat(redis.hget(RoomKeys.doc(a, RoomKeys.docId(a, n)), "file")).isEqualTo(n);
+        }
+    }
+
+    @Test
     void aLongFileIsSampledAndSaysSo() throws Exception {
         Path f = TestDocuments.text(uploads, "handbook.txt", paragraphs("the employee handbook", 150), UTF_8);
         FileResult r = runs.results(runs.run(f, b)).get(0);
