@@ -1,5 +1,7 @@
 package io.polyphony.ingest;
 
+import java.util.Arrays;
+import java.util.Set;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -15,12 +17,26 @@ public class PolyphonyApplication {
         app.setWebApplicationType(WebApplicationType.NONE);
         int code;
         try {
-            code = SpringApplication.exit(app.run(args));
+            code = SpringApplication.exit(app.run(withoutJobFiles(args)));
         } catch (Throwable t) {
             // Spring has already logged why; exit explicitly so no stray non-daemon thread keeps us alive.
             code = 1;
         }
         System.exit(code);
+    }
+
+    /** Commands that never run a job: they must not create the job repository's files in ./data. */
+    private static final Set<String> NO_JOBS = Set.of("embed", "bench-embed", "bench-sample", "search", "help", "--help");
+
+    static String[] withoutJobFiles(String[] args) {
+        boolean noJobs = args.length == 0 || NO_JOBS.contains(args[0]);
+        boolean own = Arrays.stream(args).anyMatch(a -> a.startsWith("--spring.datasource.url"));
+        if (!noJobs || own) {
+            return args;
+        }
+        String[] out = Arrays.copyOf(args, args.length + 1);
+        out[args.length] = "--spring.datasource.url=jdbc:h2:mem:polyphony";
+        return out;
     }
 
     /**

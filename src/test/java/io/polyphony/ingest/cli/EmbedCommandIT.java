@@ -44,6 +44,7 @@ class EmbedCommandIT {
             assertThat(l.get("vector").size()).isEqualTo(768);
         }
         assertThat(run.stderr()).contains("embedded 2 of 2 lines with minilm-bge-ensemble (768 dims)");
+        assertThat(workDir.resolve("data")).as("embed creates no job repository files").doesNotExist();
     }
 
     @Test
