@@ -47,14 +47,7 @@ public class IngestRuns {
         }
         Optional<JobExecution> unfinished = unfinished(p, room);
         if (unfinished.isPresent()) {
-            JobExecution last = unfinished.get();
-            if (last.getStatus().isRunning()) {
-                // left STARTED by a process that died: mark it failed so it can be restarted
-                log.info("run {} (execution {}) was interrupted; recovering it", last.getJobInstance().getId(), last.getId());
-                last = jobOperator.recover(last);
-            }
-            log.info("resuming run {} from execution {}", last.getJobInstance().getId(), last.getId());
-            return jobOperator.restart(last);
+            return resume(unfinished.get());
         }
         JobParameters params = new JobParametersBuilder()
                 .addString("path", p)
@@ -62,6 +55,61 @@ public class IngestRuns {
                 .addLong("run", System.currentTimeMillis())
                 .toJobParameters();
         return jobOperator.start(ingestJob, params);
+    }
+
+    /** Replays a failed, stopped or interrupted run from where it stopped, by any of its executions' ids. */
+    public JobExecution replay(long executionId) {
+        JobExecution given;
+        try {
+            given = jobRepository.getJobExecution(executionId);
+        } catch (org.springframework.dao.EmptyResultDataAccessException e) {
+            given = null; // Batch 6 throws rather than returning null for an unknown id
+        }
+        if (given == null) {
+            throw new IllegalArgumentException("no ingest execution " + executionId);
+        }
+        JobExecution last = jobRepository.getLastJobExecution(given.getJobInstance());
+        if (last.getStatus() == BatchStatus.COMPLETED) {
+            throw new IllegalArgumentException("run " + given.getJobInstance().getId() + " (execution " + last.getId()
+                    + ") completed: nothing to replay");
+        }
+        if (last.getStatus() == BatchStatus.ABANDONED) {
+            throw new IllegalArgumentException("run " + given.getJobInstance().getId() + " was abandoned");
+        }
+        return resume(last);
+    }
+
+    /** Replays every run whose last execution failed, stopped or was interrupted, oldest first. */
+    public List<JobExecution> replayFailed() {
+        List<JobInstance> instances = new java.util.ArrayList<>(
+                jobRepository.findJobInstancesByJobName(IngestJobConfiguration.JOB, 0, 10_000));
+        java.util.Collections.reverse(instances);
+        List<JobExecution> out = new java.util.ArrayList<>();
+        for (JobInstance instance : instances) {
+            JobExecution last = jobRepository.getLastJobExecution(instance);
+            if (last != null && isUnfinished(last.getStatus())) {
+                out.add(resume(last));
+            }
+        }
+        return out;
+    }
+
+    private JobExecution resume(JobExecution last) {
+        if (last.getStatus().isRunning()) {
+            // left STARTED by a process that died: mark it failed so it can be restarted
+            log.info("run {} (execution {}) was interrupted; recovering it", last.getJobInstance().getId(), last.getId());
+            last = jobOperator.recover(last);
+        }
+        log.info("resuming run {} from execution {}", last.getJobInstance().getId(), last.getId());
+        try {
+            return jobOperator.restart(last);
+        } catch (org.springframework.batch.core.launch.JobRestartException e) {
+            throw new IllegalStateException("cannot restart run " + last.getJobInstance().getId() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isUnfinished(BatchStatus s) {
+        return s == BatchStatus.FAILED || s == BatchStatus.STOPPED || s.isRunning() || s == BatchStatus.UNKNOWN;
     }
 
     Optional<JobExecution> unfinished(String path, String room) {
@@ -79,9 +127,7 @@ public class IngestRuns {
                 continue;
             }
             // only the newest run of this path and room counts: an older failure was superseded
-            BatchStatus s = last.getStatus();
-            boolean resumable = s == BatchStatus.FAILED || s == BatchStatus.STOPPED || s.isRunning() || s == BatchStatus.UNKNOWN;
-            return resumable ? Optional.of(last) : Optional.empty();
+            return isUnfinished(last.getStatus()) ? Optional.of(last) : Optional.empty();
         }
         return Optional.empty();
     }

@@ -145,6 +145,37 @@ class IngestJobTests {
     }
 
     @Test
+    void failedRunsAreReplayedByExecutionIdOrAllAtOnce() throws Exception {
+        Path first = Files.createDirectories(uploads.resolve("one").resolve(a));
+        Path second = Files.createDirectories(uploads.resolve("two").resolve(b));
+        TestDocuments.text(first, "x.txt", paragraphs("replays", 2), UTF_8);
+        TestDocuments.text(second, "y.txt", paragraphs("more replays", 2), UTF_8);
+        // both rooms already hold vectors of another model: the runs fail with a clear error
+        for (String room : List.of(a, b)) {
+            redis.hset(RoomKeys.meta(room), Map.of("model", "other-model", "dims", "3"));
+        }
+        JobExecution failedOne = runs.run(uploads.resolve("one"), null);
+        JobExecution failedTwo = runs.run(uploads.resolve("two"), null);
+        assertThat(failedOne.getStatus()).isEqualTo(BatchStatus.FAILED);
+        assertThat(IngestRuns.failureMessage(failedOne)).contains("holds 3-dim vectors of model 'other-model'");
+
+        redis.del(RoomKeys.meta(a), RoomKeys.meta(b));
+        JobExecution replayed = runs.replay(failedOne.getId());
+        assertThat(replayed.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        assertThat(replayed.getJobInstance().getId()).isEqualTo(failedOne.getJobInstance().getId());
+        assertThat(runs.results(replayed)).extracting(FileResult::outcome).containsExactly(Outcome.INGESTED);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> runs.replay(failedOne.getId()))
+                .hasMessageContaining("completed: nothing to replay");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> runs.replay(987_654_321L))
+                .hasMessage("no ingest execution 987654321");
+
+        List<JobExecution> all = runs.replayFailed();
+        assertThat(all).extracting(e -> e.getJobInstance().getId()).containsExactly(failedTwo.getJobInstance().getId());
+        assertThat(all.get(0).getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        assertThat(runs.replayFailed()).isEmpty();
+    }
+
+    @Test
     void aLongFileIsSampledAndSaysSo() throws Exception {
         Path f = TestDocuments.text(uploads, "handbook.txt", paragraphs("the employee handbook", 150), UTF_8);
         FileResult r = runs.results(runs.run(f, b)).get(0);
