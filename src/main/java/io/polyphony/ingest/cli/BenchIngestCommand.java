@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import java.util.stream.Stream;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.beans.factory.ObjectProvider;
@@ -127,7 +128,7 @@ public class BenchIngestCommand implements Command {
     /** Files of 2 to 30 chunks in several formats, as text the chunker and sampler see in real uploads. */
     static Path generateCorpus(Path dir, int count) throws IOException {
         Files.createDirectories(dir);
-        java.util.Random r = new java.util.Random(5);
+        Random r = new Random(5);
         List<String> pool = SyntheticChunks.generate(2000, 480, 21);
         for (int i = 0; i < count; i++) {
             int n = 2 + r.nextInt(29);

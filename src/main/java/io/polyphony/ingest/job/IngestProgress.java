@@ -1,6 +1,8 @@
 package io.polyphony.ingest.job;
 
+import io.polyphony.ingest.Outcome;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -21,8 +23,8 @@ public class IngestProgress {
 
     void filesDone(List<FileResult> results) {
         filesDone.addAndGet(results.size());
-        long written = results.stream().filter(r -> r.outcome() == io.polyphony.ingest.Outcome.INGESTED
-                || r.outcome() == io.polyphony.ingest.Outcome.SAMPLED).mapToLong(FileResult::chunks).sum();
+        long written = results.stream().filter(r -> r.outcome() == Outcome.INGESTED
+                || r.outcome() == Outcome.SAMPLED).mapToLong(FileResult::chunks).sum();
         chunksWritten.addAndGet(written);
     }
 
@@ -38,6 +40,6 @@ public class IngestProgress {
             long s = Math.round(seconds / done * (total - done));
             eta = s >= 60 ? (s / 60) + "m " + (s % 60) + "s" : s + "s";
         }
-        return String.format(java.util.Locale.ROOT, "files %d/%d · chunks %,d · %.1f chunks/s · ETA %s", done, total, chunks, rate, eta);
+        return String.format(Locale.ROOT, "files %d/%d · chunks %,d · %.1f chunks/s · ETA %s", done, total, chunks, rate, eta);
     }
 }

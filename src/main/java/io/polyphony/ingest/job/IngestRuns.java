@@ -1,7 +1,10 @@
 package io.polyphony.ingest.job;
 
+import io.polyphony.ingest.roomindex.Retrying.RedisUnavailableException;
 import io.polyphony.ingest.roomindex.RoomKeys;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -14,7 +17,9 @@ import org.springframework.batch.core.job.JobInstance;
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.launch.JobRestartException;
 import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.dao.EmptyResultDataAccessException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -62,7 +67,7 @@ public class IngestRuns {
         JobExecution given;
         try {
             given = jobRepository.getJobExecution(executionId);
-        } catch (org.springframework.dao.EmptyResultDataAccessException e) {
+        } catch (EmptyResultDataAccessException e) {
             given = null; // Batch 6 throws rather than returning null for an unknown id
         }
         if (given == null) {
@@ -81,10 +86,10 @@ public class IngestRuns {
 
     /** Replays every run whose last execution failed, stopped or was interrupted, oldest first. */
     public List<JobExecution> replayFailed() {
-        List<JobInstance> instances = new java.util.ArrayList<>(
+        List<JobInstance> instances = new ArrayList<>(
                 jobRepository.findJobInstancesByJobName(IngestJobConfiguration.JOB, 0, 10_000));
-        java.util.Collections.reverse(instances);
-        List<JobExecution> out = new java.util.ArrayList<>();
+        Collections.reverse(instances);
+        List<JobExecution> out = new ArrayList<>();
         for (JobInstance instance : instances) {
             JobExecution last = jobRepository.getLastJobExecution(instance);
             if (last != null && isUnfinished(last.getStatus())) {
@@ -103,7 +108,7 @@ public class IngestRuns {
         log.info("resuming run {} from execution {}", last.getJobInstance().getId(), last.getId());
         try {
             return jobOperator.restart(last);
-        } catch (org.springframework.batch.core.launch.JobRestartException e) {
+        } catch (JobRestartException e) {
             throw new IllegalStateException("cannot restart run " + last.getJobInstance().getId() + ": " + e.getMessage(), e);
         }
     }
@@ -137,7 +142,7 @@ public class IngestRuns {
         for (Throwable t : execution.getAllFailureExceptions()) {
             Throwable root = t;
             while (root.getCause() != null && root.getCause() != root) {
-                if (root instanceof io.polyphony.ingest.roomindex.Retrying.RedisUnavailableException) {
+                if (root instanceof RedisUnavailableException) {
                     break;
                 }
                 root = root.getCause();

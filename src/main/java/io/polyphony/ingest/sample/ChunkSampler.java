@@ -1,6 +1,7 @@
 package io.polyphony.ingest.sample;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -165,7 +166,7 @@ public final class ChunkSampler {
                 System.arraycopy(x, 0, sorted, at, x.length);
                 at += x.length;
             }
-            java.util.Arrays.sort(sorted);
+            Arrays.sort(sorted);
         }
 
         int of(long shingle) {
@@ -227,7 +228,7 @@ public final class ChunkSampler {
         for (int i = 0; i + 2 < words.length; i++) {
             out[i] = hash(words[i], words[i + 1], words[i + 2]);
         }
-        return java.util.Arrays.stream(out).sorted().distinct().toArray();
+        return Arrays.stream(out).sorted().distinct().toArray();
     }
 
     private static long hash(String a, String b, String c) {

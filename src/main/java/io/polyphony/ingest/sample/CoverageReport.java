@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import java.util.function.Function;
 
 /**
@@ -72,7 +73,7 @@ public final class CoverageReport {
      */
     public static List<String[]> generatedDocuments() {
         List<String[]> docs = new ArrayList<>();
-        java.util.Random r = new java.util.Random(17);
+        Random r = new Random(17);
         String[][] subjects = {
             {"pricing", "discount", "list price", "annual contract", "renewal quote", "volume tier"},
             {"hiring", "candidate", "interview loop", "offer letter", "recruiter", "job posting"},

@@ -1,11 +1,13 @@
 package io.polyphony.ingest.embed.bert;
 
-import io.polyphony.ingest.embed.onnx.OnnxGraph;
 import io.polyphony.ingest.embed.onnx.OnnxGraph.Tensor;
+import io.polyphony.ingest.embed.onnx.OnnxGraph;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The weights of a BERT encoder exported to ONNX by HF optimum / torch.onnx, under their Hugging Face
@@ -98,8 +100,8 @@ public final class BertWeights {
             "embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias");
 
     /** The initializers an encoder needs (not, e.g., the exporter's int64 position ids), by their ONNX names. */
-    public java.util.Set<String> initializerNames() {
-        java.util.Set<String> out = new java.util.HashSet<>();
+    public Set<String> initializerNames() {
+        Set<String> out = new HashSet<>();
         EMBEDDING_TENSORS.forEach(n -> out.add(tensor(n).name()));
         for (int i = 0; i < layers; i++) {
             for (String suffix : LAYER_TENSORS) {
