@@ -13,6 +13,7 @@ public class PolyphonyApplication {
 
     public static void main(String[] args) {
         prepareDjl();
+        JvmHeap.limitFreeHeap();
         SpringApplication app = new SpringApplication(PolyphonyApplication.class);
         app.setWebApplicationType(WebApplicationType.NONE);
         int code;

@@ -1,5 +1,6 @@
 package io.polyphony.ingest.job;
 
+import io.polyphony.ingest.JvmHeap;
 import io.polyphony.ingest.Outcome;
 import io.polyphony.ingest.chunk.TextChunker;
 import io.polyphony.ingest.embed.ModelInfo;
@@ -60,7 +61,11 @@ public class FileToChunksProcessor implements ItemProcessor<FileTask, PreparedFi
         }
         List<String> chunks = chunker.chunk(e.text());
         Selection selection = sampler.select(chunks);
-        return new PreparedFile(task, docId, e.sha256(), e.bytes(), selection.apply(chunks), chunks.size(),
-                selection.describe(), null);
+        PreparedFile prepared = new PreparedFile(task, docId, e.sha256(), e.bytes(), selection.apply(chunks),
+                chunks.size(), selection.describe(), null);
+        if (e.text().length() > JvmHeap.LARGE_TEXT_CHARS) {
+            JvmHeap.giveBack(); // before the model's activations need the memory; see JvmHeap
+        }
+        return prepared;
     }
 }

@@ -3,6 +3,7 @@ package io.polyphony.ingest.embed.bert;
 import io.polyphony.ingest.embed.Embedder;
 import io.polyphony.ingest.embed.LengthBuckets;
 import io.polyphony.ingest.embed.ModelInfo;
+import io.polyphony.ingest.embed.NativeMemory;
 import io.polyphony.ingest.embed.TokenLimitExceededException;
 import io.polyphony.ingest.embed.Tokenizer;
 import java.util.Arrays;
@@ -62,7 +63,9 @@ public final class OnnxBertEmbedder implements Embedder {
             for (int j = 0; j < idx.length; j++) {
                 batch[j] = ids[idx[j]];
             }
-            return encoder.encode(batch);
+            float[][] vectors = encoder.encode(batch);
+            NativeMemory.trim();
+            return vectors;
         });
     }
 
