@@ -52,10 +52,17 @@ public final class RoomIndex {
 
     private final UnifiedJedis redis;
     private final Clock clock;
+    private final SearchModule searchModule;
 
     public RoomIndex(UnifiedJedis redis, Clock clock) {
         this.redis = redis;
         this.clock = clock;
+        this.searchModule = new SearchModule(redis);
+    }
+
+    /** How {@link #search} finds neighbours on this server: the search module's KNN, or an exact scan. */
+    public String searchMethod() {
+        return searchModule.present() ? "FT.SEARCH KNN" : "exact";
     }
 
     /** True when the room holds this document with the same content and model: nothing to do. */
@@ -123,11 +130,29 @@ public final class RoomIndex {
             throw e;
         }
         List<?> r = (List<?>) result;
+        searchModule.ensureIndex(w.room(), w.model().dimensions());
         return new WriteResult(((Long) r.get(0)) == 1L, ((Long) r.get(1)).intValue(), ((Long) r.get(2)).intValue());
     }
 
-    /** Exact search: every chunk of the room, scored by dot product with the unit query vector. */
+    /**
+     * Top-k chunks of the room by cosine similarity: the search module's KNN where the server has it,
+     * else an exact scan of every chunk (dot product with the unit query vector).
+     */
     public List<Hit> search(String room, float[] query, int k) {
+        if (searchModule.present()) {
+            String dims = redis.hget(RoomKeys.meta(room), "dims");
+            if (dims == null) {
+                return List.of();
+            }
+            searchModule.ensureIndex(room, Integer.parseInt(dims)); // rooms written before the module was loaded
+            return searchModule.knn(room, query, k).stream()
+                    .map(h -> new Hit(h.doc(), h.file(), h.ord(), h.content(), h.score())).toList();
+        }
+        return exactSearch(room, query, k);
+    }
+
+    /** Every chunk of the room, scored by dot product with the unit query vector. */
+    public List<Hit> exactSearch(String room, float[] query, int k) {
         List<String> docIds = new ArrayList<>(redis.smembers(RoomKeys.docs(room)));
         docIds.sort(null);
         List<Response<List<String>>> docInfo = new ArrayList<>();
