@@ -11,3 +11,19 @@ CREATE TABLE IF NOT EXISTS INGEST_FILE (
     TOTAL_CHUNKS     INT           NOT NULL,
     PRIMARY KEY (JOB_INSTANCE_ID, SEQ)
 );
+
+-- Which process runs an execution, so that start-up recovery never takes over a live run of another process.
+CREATE TABLE IF NOT EXISTS INGEST_RUN_OWNER (
+    JOB_EXECUTION_ID BIGINT       NOT NULL PRIMARY KEY,
+    HOST             VARCHAR(255) NOT NULL,
+    PID              BIGINT       NOT NULL,
+    STARTED_AT       TIMESTAMP    NOT NULL
+);
+
+-- One row per interrupted execution recovered at start-up: the primary key lets exactly one process claim it.
+CREATE TABLE IF NOT EXISTS INGEST_RECOVERY (
+    JOB_EXECUTION_ID BIGINT       NOT NULL PRIMARY KEY,
+    HOST             VARCHAR(255) NOT NULL,
+    PID              BIGINT       NOT NULL,
+    RECOVERED_AT     TIMESTAMP    NOT NULL
+);

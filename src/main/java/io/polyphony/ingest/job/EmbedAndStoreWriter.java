@@ -31,9 +31,11 @@ public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
     private final IngestProgress progress;
     private final long jobInstanceId;
     private final long jobExecutionId;
+    private final IngestMetrics metrics;
 
     public EmbedAndStoreWriter(Embedder embedder, RoomIndex rooms, Retrying retrying, FileResults results,
-                               IngestProgress progress, long jobInstanceId, long jobExecutionId) {
+                               IngestProgress progress, IngestMetrics metrics, long jobInstanceId, long jobExecutionId) {
+        this.metrics = metrics;
         this.embedder = embedder;
         this.rooms = rooms;
         this.retrying = retrying;
@@ -63,6 +65,7 @@ public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
         }
         results.record(jobInstanceId, jobExecutionId, done);
         progress.filesDone(done);
+        metrics.files(done);
     }
 
     private FileResult store(PreparedFile p, List<float[]> v) {
@@ -73,6 +76,14 @@ public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
         DocumentWrite w = new DocumentWrite(p.task().room(), p.docId(), p.task().name(), p.sha256(), p.bytes(),
                 records, p.totalChunks(), p.sampled(), embedder.info(), Long.toString(jobInstanceId));
         RoomIndex.WriteResult r = retrying.call("writing " + p.task().name() + " to room " + p.task().room(), () -> rooms.write(w));
+        if (r.written()) {
+            metrics.written(records.stream().mapToLong(c -> c.content().length() + 4L * c.embedding().length).sum());
+        }
+        if (!r.written() && writtenByThisRun(p)) {
+            // an earlier execution of this run wrote it and stopped before recording it
+            return FileResult.of(p.task(), p.sampled() ? Outcome.SAMPLED : Outcome.INGESTED, "written before the restart",
+                    r.newChunks(), p.totalChunks());
+        }
         if (!r.written()) {
             return FileResult.of(p.task(), Outcome.UNCHANGED, "same content already in room " + p.task().room(),
                     r.newChunks(), p.totalChunks());
@@ -82,13 +93,26 @@ public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
                 : FileResult.of(p.task(), Outcome.INGESTED, p.samplingNote(), records.size(), p.totalChunks());
     }
 
+    private boolean writtenByThisRun(PreparedFile p) {
+        String run = Long.toString(jobInstanceId);
+        return retrying.call("reading room " + p.task().room(), () -> rooms.document(p.task().room(), p.docId()))
+                .map(d -> run.equals(d.run())).orElse(false);
+    }
+
+    private List<float[]> timedEmbed(List<String> chunks) {
+        long t0 = System.nanoTime();
+        List<float[]> v = embedder.embed(chunks);
+        metrics.embedded(chunks.size(), System.nanoTime() - t0);
+        return v;
+    }
+
     /** Vectors per file; one batched call, falling back to file by file so one bad file cannot sink the rest. */
     private List<List<float[]>> embed(List<PreparedFile> files) {
         List<String> all = new ArrayList<>();
         files.forEach(f -> all.addAll(f.chunks()));
         List<List<float[]>> out = new ArrayList<>(files.size());
         try {
-            List<float[]> v = embedder.embed(all);
+            List<float[]> v = timedEmbed(all);
             int at = 0;
             for (PreparedFile f : files) {
                 out.add(v.subList(at, at + f.chunks().size()));
@@ -100,7 +124,7 @@ public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
         }
         for (PreparedFile f : files) {
             try {
-                out.add(embedder.embed(f.chunks()));
+                out.add(timedEmbed(f.chunks()));
             } catch (RuntimeException e) {
                 log.error("embedding {} failed", f.task().path(), e);
                 out.add(null);

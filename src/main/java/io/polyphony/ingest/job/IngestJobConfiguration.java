@@ -1,5 +1,7 @@
 package io.polyphony.ingest.job;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polyphony.ingest.PolyphonyProperties;
 import io.polyphony.ingest.chunk.TextChunker;
 import io.polyphony.ingest.embed.Embedder;
@@ -16,6 +18,7 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -34,9 +37,17 @@ public class IngestJobConfiguration {
     public static final String JOB = "ingest";
     public static final String STEP = "ingestFiles";
 
+    /** Job parameters a job spec may set to override the global limits. */
+    public static final String MAX_FILE_BYTES = "maxFileBytes";
+    public static final String MAX_CHUNKS_PER_FILE = "maxChunksPerFile";
+    public static final String MAX_CHUNKS_PER_ROOM = "maxChunksPerRoom";
+    /** Non-identifying job parameter: the job spec (jobs/NAME.yaml) that started the run, if any. */
+    public static final String SPEC = "spec";
+
     @Bean
-    public Job ingestJob(JobRepository jobRepository, Step ingestFilesStep) {
-        return new JobBuilder(JOB, jobRepository).start(ingestFilesStep).build();
+    public Job ingestJob(JobRepository jobRepository, Step ingestFilesStep, RunOwners runOwners,
+                         IngestMetrics ingestMetrics) {
+        return new JobBuilder(JOB, jobRepository).listener(runOwners).listener(ingestMetrics).start(ingestFilesStep).build();
     }
 
     @Bean
@@ -63,19 +74,25 @@ public class IngestJobConfiguration {
     @StepScope
     public FileToChunksProcessor fileToChunksProcessor(TextExtractor textExtractor, Embedder embedder, RoomIndex roomIndex,
                                                        Retrying redisRetrying, PolyphonyProperties props,
-                                                       @Value("#{stepExecution}") StepExecution stepExecution) {
+                                                       @Value("#{stepExecution}") StepExecution stepExecution,
+                                                       @Value("#{jobParameters['" + MAX_FILE_BYTES + "']}") Long maxFileBytes,
+                                                       @Value("#{jobParameters['" + MAX_CHUNKS_PER_FILE + "']}") Long maxChunksPerFile) {
         PolyphonyProperties.Ingest ingest = props.ingest();
         TextChunker chunker = TextChunker.forModel(ingest.chunking(), embedder);
-        return new FileToChunksProcessor(textExtractor, chunker, new ChunkSampler(ingest.maxChunksPerFile(), 10),
+        // a job spec's overrides arrive as job parameters; without them the global settings apply
+        TextExtractor extractor = maxFileBytes == null ? textExtractor : new TextExtractor(extractionLimits(props)
+                .withMaxFileBytes(maxFileBytes));
+        int perFile = maxChunksPerFile == null ? ingest.maxChunksPerFile() : Math.toIntExact(maxChunksPerFile);
+        return new FileToChunksProcessor(extractor, chunker, new ChunkSampler(perFile, Math.min(10, perFile)),
                 roomIndex, redisRetrying, embedder.info(), Long.toString(stepExecution.getJobExecution().getJobInstance().getId()));
     }
 
     @Bean
     @StepScope
     public EmbedAndStoreWriter embedAndStoreWriter(Embedder embedder, RoomIndex roomIndex, Retrying redisRetrying,
-                                                   FileResults fileResults, IngestProgress progress,
+                                                   FileResults fileResults, IngestProgress progress, IngestMetrics metrics,
                                                    @Value("#{stepExecution}") StepExecution stepExecution) {
-        return new EmbedAndStoreWriter(embedder, roomIndex, redisRetrying, fileResults, progress,
+        return new EmbedAndStoreWriter(embedder, roomIndex, redisRetrying, fileResults, progress, metrics,
                 stepExecution.getJobExecution().getJobInstance().getId(), stepExecution.getJobExecution().getId());
     }
 
@@ -83,13 +100,28 @@ public class IngestJobConfiguration {
     @Bean(destroyMethod = "close")
     @Lazy
     public TextExtractor textExtractor(PolyphonyProperties props) {
-        return new TextExtractor(ExtractionLimits.defaults().withMaxFileBytes(props.ingest().maxFileBytes())
-                .withTimeout(props.ingest().parseTimeout()));
+        return new TextExtractor(extractionLimits(props));
+    }
+
+    private static ExtractionLimits extractionLimits(PolyphonyProperties props) {
+        return ExtractionLimits.defaults().withMaxFileBytes(props.ingest().maxFileBytes())
+                .withTimeout(props.ingest().parseTimeout());
     }
 
     @Bean
     public FileResults fileResults(JdbcTemplate jdbcTemplate) {
         return new FileResults(jdbcTemplate);
+    }
+
+    /** Meters go to the server's registry (Prometheus); the command line, which has none, counts into a local one. */
+    @Bean
+    public IngestMetrics ingestMetrics(ObjectProvider<MeterRegistry> registry) {
+        return new IngestMetrics(registry.getIfAvailable(SimpleMeterRegistry::new));
+    }
+
+    @Bean
+    public RunOwners runOwners(JdbcTemplate jdbcTemplate) {
+        return new RunOwners(jdbcTemplate);
     }
 
     @Bean

@@ -2,9 +2,11 @@ package io.polyphony.ingest.job;
 
 import io.polyphony.ingest.roomindex.Retrying.RedisUnavailableException;
 import io.polyphony.ingest.roomindex.RoomKeys;
+import io.polyphony.ingest.schedule.JobSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -32,20 +34,132 @@ public class IngestRuns {
 
     private static final Logger log = LoggerFactory.getLogger(IngestRuns.class);
 
+    /** Step-context key of the run's file list (see {@link UploadedFilesReader}). */
+    public static final String FILES_KEY = "uploadedFiles.paths";
+
     private final JobOperator jobOperator;
     private final JobRepository jobRepository;
     private final Job ingestJob;
     private final FileResults fileResults;
+    private final RunOwners owners;
 
-    public IngestRuns(JobOperator jobOperator, JobRepository jobRepository, Job ingestJob, FileResults fileResults) {
+    public IngestRuns(JobOperator jobOperator, JobRepository jobRepository, Job ingestJob, FileResults fileResults,
+                      RunOwners owners) {
         this.jobOperator = jobOperator;
         this.jobRepository = jobRepository;
         this.ingestJob = ingestJob;
         this.fileResults = fileResults;
+        this.owners = owners;
+    }
+
+    /** A job spec's run was asked for while an execution of it is still running. */
+    public static final class RunConflictException extends IllegalStateException {
+        private final long running;
+
+        RunConflictException(String message, long running) {
+            super(message);
+            this.running = running;
+        }
+
+        public long running() {
+            return running;
+        }
+    }
+
+    /**
+     * Starts (or resumes) the run of a declared job over its source folder, with its overrides as job
+     * parameters. Refused while an execution of the same job is running, in this process or another.
+     */
+    public synchronized JobExecution runSpec(JobSpec spec) throws Exception {
+        Optional<JobExecution> running = runningSpec(spec.name());
+        if (running.isPresent()) {
+            throw new RunConflictException("job " + spec.name() + " is already running (execution "
+                    + running.get().getId() + ")", running.get().getId());
+        }
+        JobParametersBuilder extra = new JobParametersBuilder().addString(IngestJobConfiguration.SPEC, spec.name(), false);
+        spec.maxFileBytes().ifPresent(v -> extra.addLong(IngestJobConfiguration.MAX_FILE_BYTES, v, false));
+        spec.maxChunksPerFile().ifPresent(v -> extra.addLong(IngestJobConfiguration.MAX_CHUNKS_PER_FILE, (long) v, false));
+        spec.maxChunksPerRoom().ifPresent(v -> extra.addLong(IngestJobConfiguration.MAX_CHUNKS_PER_ROOM, (long) v, false));
+        return run(spec.source(), null, extra.toJobParameters());
+    }
+
+    /** The running execution started for a job spec, if any. */
+    public Optional<JobExecution> runningSpec(String spec) {
+        return jobRepository.findRunningJobExecutions(IngestJobConfiguration.JOB).stream()
+                .filter(e -> spec.equals(e.getJobParameters().getString(IngestJobConfiguration.SPEC)))
+                .filter(e -> owners.owner(e.getId()).map(o -> !o.deadHere()).orElse(true))
+                .findFirst();
+    }
+
+    /** Asks a running execution to stop after its current transaction. */
+    public JobExecution stop(long executionId) throws Exception {
+        JobExecution e = execution(executionId);
+        if (!e.getStatus().isRunning()) {
+            throw new IllegalArgumentException("execution " + executionId + " is " + e.getStatus() + ", not running");
+        }
+        jobOperator.stop(e);
+        return jobRepository.getJobExecution(executionId);
+    }
+
+    /** An execution by id; {@link IllegalArgumentException} naming it when there is none. */
+    public JobExecution execution(long executionId) {
+        JobExecution e;
+        try {
+            e = jobRepository.getJobExecution(executionId);
+        } catch (EmptyResultDataAccessException ex) {
+            e = null; // Batch 6 throws rather than returning null for an unknown id
+        }
+        if (e == null) {
+            throw new NoSuchRunException(executionId);
+        }
+        return e;
+    }
+
+    /** No execution with that id. */
+    public static final class NoSuchRunException extends IllegalArgumentException {
+        NoSuchRunException(long id) {
+            super("no ingest execution " + id);
+        }
+    }
+
+    /** Every ingest execution, newest first, optionally only those with the given status. */
+    public List<JobExecution> executions(BatchStatus status, int max) {
+        List<JobExecution> out = new ArrayList<>();
+        for (JobInstance instance : jobRepository.findJobInstancesByJobName(IngestJobConfiguration.JOB, 0, 10_000)) {
+            for (JobExecution e : jobRepository.getJobExecutions(instance)) {
+                if (status == null || e.getStatus() == status) {
+                    out.add(e);
+                }
+            }
+        }
+        out.sort(Comparator.comparingLong(JobExecution::getId).reversed());
+        return out.size() > max ? out.subList(0, max) : out;
+    }
+
+    /**
+     * Executions left {@code STARTED} by a process that died (kill -9, power loss), marked failed so they
+     * can be restarted. Each is claimed in the database first, so two processes starting together never
+     * both recover one, and a run another live process is working on is left alone.
+     */
+    public List<JobExecution> recoverInterrupted() {
+        List<JobExecution> out = new ArrayList<>();
+        for (JobExecution e : jobRepository.findRunningJobExecutions(IngestJobConfiguration.JOB)) {
+            if (owners.claimInterrupted(e.getId())) {
+                log.warn("run {} (execution {}) was interrupted (its process is gone); marked FAILED so it can be "
+                        + "restarted: POST /api/runs/{}/restart or replay {}", e.getJobInstance().getId(), e.getId(),
+                        e.getId(), e.getId());
+                out.add(jobOperator.recover(e));
+            }
+        }
+        return out;
     }
 
     /** Resumes the unfinished run of the same path and room, or starts a new one. */
     public JobExecution run(Path path, String room) throws Exception {
+        return run(path, room, new JobParameters());
+    }
+
+    private JobExecution run(Path path, String room, JobParameters extra) throws Exception {
         String p = path.toAbsolutePath().normalize().toString();
         if (room != null) {
             RoomKeys.requireValidRoom(room);
@@ -58,21 +172,14 @@ public class IngestRuns {
                 .addString("path", p)
                 .addString("room", room == null ? "" : room)
                 .addLong("run", System.currentTimeMillis())
+                .addJobParameters(extra)
                 .toJobParameters();
         return jobOperator.start(ingestJob, params);
     }
 
     /** Replays a failed, stopped or interrupted run from where it stopped, by any of its executions' ids. */
     public JobExecution replay(long executionId) {
-        JobExecution given;
-        try {
-            given = jobRepository.getJobExecution(executionId);
-        } catch (EmptyResultDataAccessException e) {
-            given = null; // Batch 6 throws rather than returning null for an unknown id
-        }
-        if (given == null) {
-            throw new IllegalArgumentException("no ingest execution " + executionId);
-        }
+        JobExecution given = execution(executionId);
         JobExecution last = jobRepository.getLastJobExecution(given.getJobInstance());
         if (last.getStatus() == BatchStatus.COMPLETED) {
             throw new IllegalArgumentException("run " + given.getJobInstance().getId() + " (execution " + last.getId()
@@ -100,7 +207,17 @@ public class IngestRuns {
     }
 
     private JobExecution resume(JobExecution last) {
+        if (owners.activeHere(last.getJobInstance().getId())) {
+            throw new IllegalStateException("run " + last.getJobInstance().getId() + " (execution " + last.getId()
+                    + ") is still finishing its current transaction; try again in a moment");
+        }
         if (last.getStatus().isRunning()) {
+            if (!owners.claimInterrupted(last.getId())) {
+                Optional<RunOwners.Owner> o = owners.owner(last.getId());
+                throw new IllegalStateException("run " + last.getJobInstance().getId() + " (execution " + last.getId()
+                        + ") is running" + o.map(w -> " in process " + w.pid() + " on " + w.host()).orElse("")
+                        + " or was just recovered by another process");
+            }
             // left STARTED by a process that died: mark it failed so it can be restarted
             log.info("run {} (execution {}) was interrupted; recovering it", last.getJobInstance().getId(), last.getId());
             last = jobOperator.recover(last);
@@ -149,7 +266,23 @@ public class IngestRuns {
             }
             return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
         }
-        return execution.getExitStatus().getExitDescription();
+        // read back from the job repository: only the stored description remains; its first line says why
+        String d = execution.getExitStatus().getExitDescription();
+        if (d == null || d.isBlank()) {
+            return null;
+        }
+        // the innermost "Caused by:" names the real reason; a Redis outage is reported as such
+        List<String> lines = d.strip().lines().toList();
+        String why = lines.get(0);
+        for (String line : lines) {
+            if (line.startsWith("Caused by: ")) {
+                why = line.substring("Caused by: ".length());
+                if (why.contains(RedisUnavailableException.class.getSimpleName())) {
+                    break;
+                }
+            }
+        }
+        return why.replaceFirst("^[\\w.$]+(Exception|Error): ", "");
     }
 
     public List<FileResult> results(JobExecution execution) {

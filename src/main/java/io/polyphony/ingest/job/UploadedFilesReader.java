@@ -18,7 +18,7 @@ import org.springframework.batch.infrastructure.item.support.AbstractItemCountin
  */
 public class UploadedFilesReader extends AbstractItemCountingItemStreamItemReader<FileTask> {
 
-    static final String FILES_KEY = "uploadedFiles.paths";
+    static final String FILES_KEY = IngestRuns.FILES_KEY;
 
     private final Path path;
     private final String room;
