@@ -35,7 +35,7 @@ public final class JobSpecs {
     public static final class InvalidJobSpecsException extends IllegalArgumentException {
         private final List<String> problems;
 
-        InvalidJobSpecsException(List<String> problems) {
+        public InvalidJobSpecsException(List<String> problems) {
             super("invalid job specs:\n  " + String.join("\n  ", problems));
             this.problems = List.copyOf(problems);
         }
