@@ -15,7 +15,17 @@ public class PolyphonyApplication {
         prepareDjl();
         JvmHeap.limitFreeHeap();
         SpringApplication app = new SpringApplication(PolyphonyApplication.class);
-        app.setWebApplicationType(WebApplicationType.NONE);
+        boolean serve = args.length > 0 && args[0].equals("serve");
+        // only `serve` starts the web server; every other command runs and exits
+        app.setWebApplicationType(serve ? WebApplicationType.SERVLET : WebApplicationType.NONE);
+        if (serve) {
+            try {
+                app.run(args);
+            } catch (Throwable t) {
+                System.exit(1);
+            }
+            return;
+        }
         int code;
         try {
             code = SpringApplication.exit(app.run(withoutJobFiles(args)));

@@ -9,11 +9,20 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * @param modelsDir folder of model folders; unset means the repository's {@code models/}, found from
  *                  the jar's or classes' location whatever the working directory
- * @param dataDir   H2 files, embedded Redis files, archives ({@code POLYPHONY_DATA_DIR})
+ * @param dataDir   H2 files, embedded Redis files, uploads ({@code POLYPHONY_DATA_DIR})
+ * @param jobsDir   declared job specs; unset means the repository's {@code jobs/}, found like {@code models/}
+ * @param apiKey    required in {@code X-API-Key} by every state-changing endpoint when set, and always when
+ *                  the server listens beyond loopback ({@code POLYPHONY_API_KEY})
  */
 @ConfigurationProperties("polyphony")
-public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path dataDir, @DefaultValue Embedding embedding,
+public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path dataDir, Path jobsDir,
+                                  @DefaultValue("") String apiKey, @DefaultValue Embedding embedding,
                                   @DefaultValue Ingest ingest, @DefaultValue Redis redis) {
+
+    /** Where uploads are kept, by room ({@code <data-dir>/uploads/<roomId>/<file>}): the inbox and the archive. */
+    public Path uploadsDir() {
+        return dataDir.resolve("uploads");
+    }
 
     /**
      * @param model     name of the folder under models/ to embed with

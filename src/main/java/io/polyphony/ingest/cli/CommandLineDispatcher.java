@@ -26,7 +26,8 @@ public class CommandLineDispatcher implements ApplicationRunner, ExitCodeGenerat
     @Override
     public void run(ApplicationArguments arguments) throws Exception {
         List<String> args = Arrays.stream(arguments.getSourceArgs())
-                .filter(a -> !a.startsWith("--spring.") && !a.startsWith("--polyphony.") && !a.startsWith("--logging."))
+                .filter(a -> !a.startsWith("--spring.") && !a.startsWith("--polyphony.") && !a.startsWith("--logging.")
+                        && !a.startsWith("--server.") && !a.startsWith("--management."))
                 .toList();
         if (args.isEmpty() || args.get(0).equals("help") || args.get(0).equals("--help")) {
             usage();

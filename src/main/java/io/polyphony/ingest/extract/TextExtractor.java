@@ -93,6 +93,14 @@ public final class TextExtractor implements AutoCloseable {
     }
 
     /** Extracts from content already in memory; {@code name} is only a hint for type detection. */
+    /** Why a file of this content and name cannot be ingested by type, if it cannot: decided before any parse. */
+    public Optional<Problem> typeProblem(byte[] content, String name) {
+        if (content.length == 0) {
+            return Optional.of(new Problem(Reason.EMPTY, "file is empty (0 bytes)"));
+        }
+        return refuseByType(detect(content, name), content);
+    }
+
     public Extraction extract(byte[] content, String name) {
         String sha = sha256(content);
         long bytes = content.length;

@@ -49,6 +49,20 @@ public final class RoomIndex {
     }
 
     private static final byte[] WRITE_SCRIPT = resource("roomindex/write-document.lua");
+    private static final byte[] DELETE_ROOM_SCRIPT = resource("roomindex/delete-room.lua");
+
+    /** What deleting a room removed. */
+    public record Deleted(long keys, long chunks, long documents) {
+    }
+
+    /** A room as listed: from its meta hash and its score in {@code rooms}. */
+    public record RoomSummary(String room, String model, int dims, long docs, long chunks, long lastActive) {
+    }
+
+    /** A document of a room, from its hash. */
+    public record DocumentSummary(String doc, String file, long bytes, int chunks, int totalChunks, boolean sampled,
+                                  String model, long ingestedAt) {
+    }
 
     private final UnifiedJedis redis;
     private final Clock clock;
@@ -198,6 +212,57 @@ public final class RoomIndex {
         List<Hit> out = new ArrayList<>(best);
         out.sort(Comparator.comparingDouble(Hit::score).reversed());
         return out;
+    }
+
+    /** Rooms by last activity, most recent first. */
+    public List<RoomSummary> rooms() {
+        List<String> ids = new ArrayList<>(redis.zrevrange(RoomKeys.ROOMS, 0, -1));
+        List<RoomSummary> out = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            if (RoomKeys.isValidRoom(id)) {
+                room(id).ifPresent(out::add);
+            }
+        }
+        return out;
+    }
+
+    public Optional<RoomSummary> room(String room) {
+        Map<String, String> m = redis.hgetAll(RoomKeys.meta(room));
+        if (m.isEmpty()) {
+            return Optional.empty();
+        }
+        Double score = redis.zscore(RoomKeys.ROOMS, room);
+        return Optional.of(new RoomSummary(room, m.get("model"), parse(m.get("dims")), redis.scard(RoomKeys.docs(room)),
+                parseLong(m.get("chunks")), score != null ? score.longValue() : parseLong(m.get("last_active"))));
+    }
+
+    /** The room's documents, by file name. */
+    public List<DocumentSummary> documents(String room) {
+        List<String> ids = new ArrayList<>(redis.smembers(RoomKeys.docs(room)));
+        List<DocumentSummary> out = new ArrayList<>(ids.size());
+        for (String d : ids) {
+            Map<String, String> h = redis.hgetAll(RoomKeys.doc(room, d));
+            if (!h.isEmpty()) {
+                out.add(new DocumentSummary(d, h.get("file"), parseLong(h.get("bytes")), parse(h.get("chunks")),
+                        parse(h.get("total_chunks")), "1".equals(h.get("sampled")), h.get("model"),
+                        parseLong(h.get("ingested_at"))));
+            }
+        }
+        out.sort(Comparator.comparing(DocumentSummary::file));
+        return out;
+    }
+
+    /** Removes every key of the room in one script, and its search index. Other rooms are untouched. */
+    public Deleted deleteRoom(String room) {
+        List<byte[]> keys = List.of(b(RoomKeys.docs(room)), b(RoomKeys.meta(room)), b(RoomKeys.ROOMS));
+        List<byte[]> args = List.of(b(RoomKeys.chunkPrefix(room).replaceFirst("chunk:$", "")), b(room));
+        List<?> r = (List<?>) redis.eval(DELETE_ROOM_SCRIPT, keys, args);
+        searchModule.dropIndex(room);
+        return new Deleted((Long) r.get(0), (Long) r.get(1), (Long) r.get(2));
+    }
+
+    private static long parseLong(String s) {
+        return s == null ? 0 : Long.parseLong(s);
     }
 
     /** The room's meta hash (model, dims, chunks, docs, last_active); empty when the room does not exist. */

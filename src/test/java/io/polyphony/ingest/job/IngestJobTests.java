@@ -30,7 +30,8 @@ import redis.clients.jedis.RedisClient;
 /** The whole job against real H2, a real redis-server, real Tika and the real model. */
 @SpringBatchTest
 // a low per-file chunk limit keeps the sampling test quick; the sampler itself is tested at 500
-@SpringBootTest(properties = {"spring.datasource.url=jdbc:h2:mem:ingestjob;DB_CLOSE_DELAY=-1",
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = { // as the command line runs: no server, runs wait
+        "spring.datasource.url=jdbc:h2:mem:ingestjob;DB_CLOSE_DELAY=-1",
         "polyphony.ingest.max-chunks-per-file=40"})
 class IngestJobTests {
 

@@ -28,7 +28,8 @@ import redis.embedded.RedisServer;
  * back, the same run resumes and ends with every file stored exactly once.
  */
 @SpringBatchTest
-@SpringBootTest(properties = {"spring.datasource.url=jdbc:h2:mem:ingestrestart;DB_CLOSE_DELAY=-1",
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = { // as the command line runs: no server, runs wait
+        "spring.datasource.url=jdbc:h2:mem:ingestrestart;DB_CLOSE_DELAY=-1",
         "polyphony.ingest.files-per-chunk=2", "polyphony.redis.retry-attempts=3", "polyphony.redis.retry-delay=20ms"})
 class IngestRestartTests {
 

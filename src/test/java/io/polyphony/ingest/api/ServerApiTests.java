@@ -1,0 +1,347 @@
+package io.polyphony.ingest.api;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.polyphony.ingest.extract.TestDocuments;
+import io.polyphony.ingest.job.IngestRuns;
+import io.polyphony.ingest.job.ServerRunsConfiguration.InterruptedRunsRecovery;
+import io.polyphony.ingest.roomindex.RoomKeys;
+import io.polyphony.ingest.testing.RedisTestServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import redis.clients.jedis.RedisClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The server through real HTTP (Tomcat on a random port), with the real redis-server, H2, Tika and model:
+ * launch, status, 409, restart after a failure, replay of a killed run, uploads, rooms, health, metrics, auth.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "spring.datasource.url=jdbc:h2:mem:serverapi;DB_CLOSE_DELAY=-1", "polyphony.api-key=test-key",
+        "polyphony.ingest.max-chunks-per-file=40"})
+class ServerApiTests {
+
+    static final Path ROOT;
+    static final String KEY = "test-key";
+
+    static {
+        try {
+            ROOT = Files.createTempDirectory("server-api");
+            Path jobs = Files.createDirectories(ROOT.resolve("jobs"));
+            Files.writeString(jobs.resolve("docs.yaml"), "source: docs\n");
+            Files.writeString(jobs.resolve("many.yaml"), "source: many\nmax-chunks-per-file: 5\n");
+            Path docs = Files.createDirectories(ROOT.resolve("docs/team-a"));
+            TestDocuments.text(docs, "agenda.md", "# Agenda\n\nThe launch in Berlin moves to March. Budget 40k.\n", UTF_8);
+            TestDocuments.executable(docs, "tool.txt");
+            Path many = Files.createDirectories(ROOT.resolve("many/team-m"));
+            for (int i = 0; i < 16; i++) {
+                TestDocuments.text(many, "notes-" + i + ".md", ("Item " + i + " of the plan: owners, dates and risks. ").repeat(60), UTF_8);
+            }
+        } catch (IOException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @DynamicPropertySource
+    static void props(DynamicPropertyRegistry r) {
+        r.add("polyphony.redis.url", () -> "redis://127.0.0.1:" + RedisTestServer.port());
+        r.add("polyphony.jobs-dir", () -> ROOT.resolve("jobs").toString());
+        r.add("polyphony.data-dir", () -> ROOT.resolve("data").toString());
+    }
+
+    @LocalServerPort
+    int port;
+    @Autowired
+    JobRepository jobRepository;
+    @Autowired
+    InterruptedRunsRecovery recovery;
+    @Autowired
+    JdbcTemplate jdbc;
+
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final RedisClient redis = RedisTestServer.client();
+    final String room = "r" + UUID.randomUUID().toString().substring(0, 8);
+
+    record Reply(int status, JsonNode json, HttpResponse<String> raw) {
+    }
+
+    Reply send(String method, String path, HttpRequest.BodyPublisher body, String contentType, String key) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(60)).method(method, body);
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        if (key != null) {
+            b.header("X-API-Key", key);
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode json = r.body().isBlank() || !r.body().strip().matches("(?s)^[\\[{].*") ? null : JsonMapper.shared().readTree(r.body());
+        return new Reply(r.statusCode(), json, r);
+    }
+
+    Reply get(String path) throws Exception {
+        return send("GET", path, HttpRequest.BodyPublishers.noBody(), null, null);
+    }
+
+    Reply post(String path) throws Exception {
+        return send("POST", path, HttpRequest.BodyPublishers.noBody(), null, KEY);
+    }
+
+    Reply upload(String room, String fileName, byte[] content, String key) throws Exception {
+        String boundary = "----polyphony" + UUID.randomUUID();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + fileName
+                + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(UTF_8));
+        body.write(content);
+        body.write(("\r\n--" + boundary + "--\r\n").getBytes(UTF_8));
+        return send("POST", "/api/rooms/" + room + "/documents", HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()),
+                "multipart/form-data; boundary=" + boundary, key);
+    }
+
+    /** Polls the run until it has ended. */
+    JsonNode finished(long execution) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (true) {
+            JsonNode run = get("/api/runs/" + execution).json();
+            String s = run.get("status").stringValue();
+            if (!s.equals("STARTING") && !s.equals("STARTED") && !s.equals("STOPPING")) {
+                return run;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("run " + execution + " still " + s);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    @Test
+    void launchesADeclaredJobAndReportsProgressAndOutcomes() throws Exception {
+        Reply launched = post("/api/jobs/docs/runs");
+        assertThat(launched.status()).isEqualTo(202);
+        long id = launched.json().get("execution").asLong();
+        assertThat(launched.raw().headers().firstValue("Location")).hasValue("/api/runs/" + id);
+
+        JsonNode run = finished(id);
+        assertThat(run.get("status").stringValue()).isEqualTo("COMPLETED");
+        assertThat(run.get("job").stringValue()).isEqualTo("docs");
+        assertThat(run.get("progress").get("filesDone").asInt()).isEqualTo(2);
+        assertThat(run.get("progress").get("filesTotal").asInt()).isEqualTo(2);
+        assertThat(run.get("durationMs").asLong()).isPositive();
+        Map<String, JsonNode> files = new java.util.HashMap<>();
+        run.get("files").forEach(f -> files.put(Path.of(f.get("path").stringValue()).getFileName().toString(), f));
+        assertThat(files.get("agenda.md").get("outcome").stringValue()).isEqualTo("INGESTED");
+        assertThat(files.get("tool.txt").get("outcome").stringValue()).isEqualTo("REJECTED");
+        assertThat(files.get("tool.txt").get("reason").stringValue()).isEqualTo("unsupported");
+        assertThat(run.get("progress").get("chunksWritten").asLong()).isEqualTo(files.get("agenda.md").get("chunks").asLong());
+
+        assertThat(get("/api/runs?status=COMPLETED").json().findValues("execution")).extracting(JsonNode::asLong).contains(id);
+        assertThat(get("/api/runs?status=NOPE").status()).isEqualTo(400);
+        assertThat(post("/api/jobs/nope/runs").status()).isEqualTo(404);
+        assertThat(get("/api/runs/987654321").status()).isEqualTo(404);
+
+        // metrics of the run reached the Prometheus endpoint
+        String prometheus = get("/actuator/prometheus").raw().body();
+        assertThat(prometheus).contains("polyphony_ingest_files_total{outcome=\"REJECTED\",reason=\"unsupported\"}")
+                .contains("polyphony_ingest_chunks_embedded_total").contains("polyphony_embedding_seconds_count")
+                .contains("polyphony_redis_written_bytes_total").contains("polyphony_ingest_job_seconds_count{status=\"COMPLETED\"}");
+    }
+
+    @Test
+    void aSecondLaunchWhileTheJobRunsIs409AndAStopEndsIt() throws Exception {
+        Reply first = post("/api/jobs/many/runs");
+        assertThat(first.status()).isEqualTo(202);
+        long id = first.json().get("execution").asLong();
+        Reply second = post("/api/jobs/many/runs");
+        assertThat(second.status()).isEqualTo(409);
+        assertThat(second.json().get("running").asLong()).isEqualTo(id);
+        assertThat(second.json().get("message").stringValue()).contains("already running");
+
+        Reply stop = post("/api/runs/" + id + "/stop");
+        assertThat(stop.status()).isEqualTo(202);
+        JsonNode stopped = finished(id);
+        assertThat(stopped.get("status").stringValue()).isEqualTo("STOPPED");
+        // a stopped run is replayed from where it stopped, to completion, every file once; while its thread
+        // still finishes the transaction it was in, a restart is refused (409) rather than run beside it
+        Reply restarted = post("/api/runs/" + id + "/restart");
+        for (int i = 0; i < 300 && restarted.status() == 409; i++) {
+            Thread.sleep(100);
+            restarted = post("/api/runs/" + id + "/restart");
+        }
+        assertThat(restarted.status()).isEqualTo(202);
+        JsonNode done = finished(restarted.json().get("execution").asLong());
+        assertThat(done.get("status").stringValue()).isEqualTo("COMPLETED");
+        assertThat(done.get("progress").get("filesDone").asInt()).isEqualTo(16);
+        assertThat(done.get("files")).allSatisfy(f -> assertThat(f.get("outcome").stringValue()).isIn("INGESTED", "SAMPLED"));
+    }
+
+    @Test
+    void aFailedRunIsRestartedOnceTheCauseIsFixed() throws Exception {
+        redis.hset(RoomKeys.meta(room), Map.of("model", "other-model", "dims", "3"));
+        Reply up = upload(room, "minutes.md", "Minutes: the budget was approved.".getBytes(UTF_8), KEY);
+        assertThat(up.status()).isEqualTo(202);
+        long id = up.json().get("execution").asLong();
+        JsonNode failed = finished(id);
+        assertThat(failed.get("status").stringValue()).isEqualTo("FAILED");
+        assertThat(failed.get("failure").stringValue()).contains("other-model");
+        assertThat(get("/api/runs?status=FAILED").json().findValues("execution")).extracting(JsonNode::asLong).contains(id);
+
+        redis.del(RoomKeys.meta(room));
+        Reply restarted = post("/api/runs/" + id + "/restart");
+        assertThat(restarted.status()).isEqualTo(202);
+        JsonNode done = finished(restarted.json().get("execution").asLong());
+        assertThat(done.get("status").stringValue()).isEqualTo("COMPLETED");
+        assertThat(done.get("run").asLong()).isEqualTo(failed.get("run").asLong());
+        assertThat(done.get("files").get(0).get("outcome").stringValue()).isEqualTo("INGESTED");
+        assertThat(post("/api/runs/" + id + "/restart").status()).isEqualTo(400); // completed: nothing to replay
+    }
+
+    @Test
+    void aRunLeftStartedByADeadProcessIsRecoveredOnceAndReplayed() throws Exception {
+        Path folder = Files.createDirectories(ROOT.resolve("killed-" + room));
+        TestDocuments.text(folder, "plan.md", "The plan: ship the ingest pipeline, then measure it.", UTF_8);
+        JobParameters params = new JobParametersBuilder().addString("path", folder.toString()).addString("room", room)
+                .addLong("run", System.currentTimeMillis()).toJobParameters();
+        JobInstance instance = jobRepository.createJobInstance("ingest", params);
+        JobExecution killed = jobRepository.createJobExecution(instance, params, new ExecutionContext());
+        killed.setStatus(BatchStatus.STARTED);
+        killed.setStartTime(java.time.LocalDateTime.now());
+        jobRepository.update(killed);
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        jdbc.update("INSERT INTO INGEST_RUN_OWNER VALUES (?, ?, ?, CURRENT_TIMESTAMP)", killed.getId(),
+                java.net.InetAddress.getLocalHost().getHostName(), gone.pid());
+        // a run this very (live) process owns is not "interrupted"
+        JobExecution alive = jobRepository.createJobExecution(jobRepository.createJobInstance("ingest",
+                new JobParametersBuilder(params).addLong("run", 1L).toJobParameters()), params, new ExecutionContext());
+        alive.setStatus(BatchStatus.STARTED);
+        jobRepository.update(alive);
+        jdbc.update("INSERT INTO INGEST_RUN_OWNER VALUES (?, ?, ?, CURRENT_TIMESTAMP)", alive.getId(),
+                java.net.InetAddress.getLocalHost().getHostName(), ProcessHandle.current().pid());
+
+        recovery.recover(); // what the server does when it is ready
+        recovery.recover(); // a second pass (or a second process) finds it claimed
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM INGEST_RECOVERY WHERE JOB_EXECUTION_ID = ?", Integer.class,
+                killed.getId())).isEqualTo(1);
+        assertThat(get("/api/runs/" + killed.getId()).json().get("status").stringValue()).isEqualTo("FAILED");
+        assertThat(get("/api/runs/" + alive.getId()).json().get("status").stringValue()).isEqualTo("STARTED");
+        assertThat(post("/api/runs/" + alive.getId() + "/restart").status()).isEqualTo(409);
+
+        Reply restarted = post("/api/runs/" + killed.getId() + "/restart");
+        assertThat(restarted.status()).isEqualTo(202);
+        JsonNode done = finished(restarted.json().get("execution").asLong());
+        assertThat(done.get("status").stringValue()).isEqualTo("COMPLETED");
+        assertThat(done.get("files").get(0).get("outcome").stringValue()).isEqualTo("INGESTED");
+        alive.setStatus(BatchStatus.ABANDONED);
+        alive.setEndTime(java.time.LocalDateTime.now());
+        jobRepository.update(alive); // leave no running execution behind for other tests
+    }
+
+    @Test
+    void uploadsAreAcceptedOrRefusedWithTheRightStatus() throws Exception {
+        Reply ok = upload(room, "brief.md", "# Brief\n\nThe Lisbon office opens in May.".getBytes(UTF_8), KEY);
+        assertThat(ok.status()).isEqualTo(202);
+        assertThat(ok.raw().headers().firstValue("Location")).hasValue("/api/runs/" + ok.json().get("execution").asLong());
+        assertThat(finished(ok.json().get("execution").asLong()).get("status").stringValue()).isEqualTo("COMPLETED");
+        assertThat(Files.exists(ROOT.resolve("data/uploads/" + room + "/brief.md"))).isTrue(); // kept as the archive
+
+        byte[] big = new byte[10 * 1024 * 1024 + 1];
+        java.util.Arrays.fill(big, (byte) 'a');
+        Reply tooLarge = upload(room, "big.txt", big, KEY);
+        assertThat(tooLarge.status()).isEqualTo(413);
+        assertThat(tooLarge.json().get("message").stringValue()).contains("10 MiB");
+        assertThat(Files.exists(ROOT.resolve("data/uploads/" + room + "/big.txt"))).isFalse();
+
+        for (String hostile : new String[] {"../escape.md", "a/b.md", "..\\\\x.md", "bell\u0007.md", ".hidden.md", "x..md"}) {
+            Reply r = upload(room, hostile, "text".getBytes(UTF_8), KEY);
+            assertThat(r.status()).as(hostile).isEqualTo(400);
+        }
+        assertThat(upload("bad.room", "a.md", "text".getBytes(UTF_8), KEY).status()).isEqualTo(400);
+        byte[] elf = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x3e, 0, 1, 2, 3, (byte) 0xff, 0, 0, 7};
+        Reply unsupported = upload(room, "tool.txt", elf, KEY);
+        assertThat(unsupported.status()).isEqualTo(415);
+        assertThat(unsupported.json().get("message").stringValue()).startsWith("rejected: unsupported file type");
+        try (var listed = Files.list(ROOT.resolve("data/uploads/" + room))) {
+            assertThat(listed.map(p -> p.getFileName().toString())).containsExactly("brief.md");
+        }
+    }
+
+    @Test
+    void roomsAreListedSearchedAndDeleted() throws Exception {
+        Reply up = upload(room, "offsite.md", "The offsite is in Porto on the 12th of June. Bring laptops.".getBytes(UTF_8), KEY);
+        finished(up.json().get("execution").asLong());
+        assertThat(get("/api/rooms").json().findValues("room")).extracting(JsonNode::stringValue).contains(room);
+        JsonNode detail = get("/api/rooms/" + room).json();
+        assertThat(detail.get("chunks").asLong()).isEqualTo(1);
+        assertThat(detail.get("documents").get(0).get("file").stringValue()).isEqualTo("offsite.md");
+        assertThat(detail.get("bytes").asLong()).isPositive();
+        assertThat(detail.get("lastActive").asLong()).isPositive();
+
+        JsonNode found = get("/api/rooms/" + room + "/search?q=where%20is%20the%20offsite&k=3").json();
+        assertThat(found.get("hits").get(0).get("content").stringValue()).contains("Porto");
+        assertThat(found.get("hits").get(0).get("score").asDouble()).isBetween(0.2, 1.0);
+        assertThat(get("/api/rooms/" + room + "/search?q=x&k=0").status()).isEqualTo(400);
+
+        Reply deleted = send("DELETE", "/api/rooms/" + room, HttpRequest.BodyPublishers.noBody(), null, KEY);
+        assertThat(deleted.status()).isEqualTo(200);
+        assertThat(deleted.json().get("chunksDeleted").asLong()).isEqualTo(1);
+        assertThat(deleted.json().get("uploadsDeleted").asLong()).isEqualTo(1);
+        assertThat(redis.keys("room:{" + room + "}:*")).isEmpty();
+        assertThat(redis.zscore(RoomKeys.ROOMS, room)).isNull();
+        assertThat(get("/api/rooms/" + room).status()).isEqualTo(404);
+    }
+
+    @Test
+    void stateChangingRequestsNeedTheApiKeyReadsDoNot() throws Exception {
+        assertThat(send("POST", "/api/jobs/docs/runs", HttpRequest.BodyPublishers.noBody(), null, null).status()).isEqualTo(401);
+        assertThat(send("POST", "/api/jobs/docs/runs", HttpRequest.BodyPublishers.noBody(), null, "wrong").status()).isEqualTo(401);
+        assertThat(upload(room, "a.md", "x".getBytes(UTF_8), null).status()).isEqualTo(401);
+        assertThat(send("DELETE", "/api/rooms/" + room, HttpRequest.BodyPublishers.noBody(), null, null).status()).isEqualTo(401);
+        assertThat(get("/api/runs").status()).isEqualTo(200);
+        assertThat(get("/api/rooms").status()).isEqualTo(200);
+    }
+
+    @Test
+    void healthReportsRedisMemoryAndTheApiIsDescribed() throws Exception {
+        Reply up = upload(room, "h.md", "Health check document about memory budgets.".getBytes(UTF_8), KEY);
+        finished(up.json().get("execution").asLong());
+        Reply health = get("/actuator/health");
+        assertThat(health.status()).isEqualTo(200);
+        JsonNode m = health.json().get("components").get("redisMemory");
+        assertThat(m.get("status").stringValue()).isEqualTo("UP");
+        JsonNode d = m.get("details");
+        assertThat(d.get("usedMemoryMb").asDouble()).isPositive();
+        assertThat(d.get("maxMemoryMb").asDouble()).isGreaterThan(d.get("usedMemoryMb").asDouble());
+        assertThat(d.get("utilisationPercent").asDouble()).isBetween(0.0, 90.0);
+        assertThat(d.get("activeRooms").asLong()).isEqualTo(redis.zcard(RoomKeys.ROOMS));
+        assertThat(d.get("measuredBytesPerRoom").asLong()).isGreaterThan(3072); // at least one 768-dim vector
+        assertThat(d.get("roomsThatStillFit").asLong()).isPositive();
+
+        String api = get("/v3/api-docs").raw().body();
+        assertThat(api).contains("/api/jobs/{name}/runs", "/api/runs/{id}", "/api/rooms/{room}/documents", "/api/runs/failed/restart");
+    }
+}
