@@ -32,10 +32,13 @@ public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
     private final long jobInstanceId;
     private final long jobExecutionId;
     private final IngestMetrics metrics;
+    private final UploadArchive archive;
 
     public EmbedAndStoreWriter(Embedder embedder, RoomIndex rooms, Retrying retrying, FileResults results,
-                               IngestProgress progress, IngestMetrics metrics, long jobInstanceId, long jobExecutionId) {
+                               IngestProgress progress, IngestMetrics metrics, UploadArchive archive,
+                               long jobInstanceId, long jobExecutionId) {
         this.metrics = metrics;
+        this.archive = archive;
         this.embedder = embedder;
         this.rooms = rooms;
         this.retrying = retrying;
@@ -62,6 +65,12 @@ public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
                 continue;
             }
             done.add(store(p, v));
+        }
+        for (int i = 0; i < done.size(); i++) {
+            Outcome o = done.get(i).outcome();
+            if (o == Outcome.INGESTED || o == Outcome.SAMPLED || o == Outcome.UNCHANGED) {
+                archive.keep(items.getItems().get(i).task());
+            }
         }
         results.record(jobInstanceId, jobExecutionId, done);
         progress.filesDone(done);

@@ -91,8 +91,9 @@ public class IngestJobConfiguration {
     @StepScope
     public EmbedAndStoreWriter embedAndStoreWriter(Embedder embedder, RoomIndex roomIndex, Retrying redisRetrying,
                                                    FileResults fileResults, IngestProgress progress, IngestMetrics metrics,
+                                                   UploadArchive uploadArchive,
                                                    @Value("#{stepExecution}") StepExecution stepExecution) {
-        return new EmbedAndStoreWriter(embedder, roomIndex, redisRetrying, fileResults, progress, metrics,
+        return new EmbedAndStoreWriter(embedder, roomIndex, redisRetrying, fileResults, progress, metrics, uploadArchive,
                 stepExecution.getJobExecution().getJobInstance().getId(), stepExecution.getJobExecution().getId());
     }
 
@@ -117,6 +118,11 @@ public class IngestJobConfiguration {
     @Bean
     public IngestMetrics ingestMetrics(ObjectProvider<MeterRegistry> registry) {
         return new IngestMetrics(registry.getIfAvailable(SimpleMeterRegistry::new));
+    }
+
+    @Bean
+    public UploadArchive uploadArchive(PolyphonyProperties props) {
+        return new UploadArchive(props.uploadsDir());
     }
 
     @Bean

@@ -80,15 +80,18 @@ public class DeclaredJobs implements SmartLifecycle {
         return specs.stream().filter(s -> s.name().equals(name)).findFirst();
     }
 
-    void tick(JobSpec spec) {
+    /** One scheduled tick: the execution it started, or empty when it was skipped (still running) or failed to start. */
+    public Optional<Long> tick(JobSpec spec) {
         try {
             long id = runs.runSpec(spec).getId();
             log.info("job {}: scheduled run started (execution {})", spec.name(), id);
+            return Optional.of(id);
         } catch (RunConflictException e) {
             log.info("job {}: tick skipped, execution {} is still running", spec.name(), e.running());
         } catch (Exception e) {
             log.error("job {}: scheduled run could not start: {}", spec.name(), e.getMessage());
         }
+        return Optional.empty();
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.polyphony.ingest.extract.TestDocuments;
 import io.polyphony.ingest.job.IngestRuns;
 import io.polyphony.ingest.job.ServerRunsConfiguration.InterruptedRunsRecovery;
 import io.polyphony.ingest.roomindex.RoomKeys;
+import io.polyphony.ingest.schedule.DeclaredJobs;
 import io.polyphony.ingest.testing.RedisTestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -55,6 +56,8 @@ class ServerApiTests {
             Path jobs = Files.createDirectories(ROOT.resolve("jobs"));
             Files.writeString(jobs.resolve("docs.yaml"), "source: docs\n");
             Files.writeString(jobs.resolve("many.yaml"), "source: many\nmax-chunks-per-file: 5\n");
+            Files.writeString(jobs.resolve("ticking.yaml"), "source: ticking\nschedule: \"*/2 * * * * *\"\n");
+            TestDocuments.text(Files.createDirectories(ROOT.resolve("ticking/team-t")), "daily.md", "Daily notes: all good.", UTF_8);
             Path docs = Files.createDirectories(ROOT.resolve("docs/team-a"));
             TestDocuments.text(docs, "agenda.md", "# Agenda\n\nThe launch in Berlin moves to March. Budget 40k.\n", UTF_8);
             TestDocuments.executable(docs, "tool.txt");
@@ -82,6 +85,8 @@ class ServerApiTests {
     InterruptedRunsRecovery recovery;
     @Autowired
     JdbcTemplate jdbc;
+    @Autowired
+    DeclaredJobs jobs;
 
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     final RedisClient redis = RedisTestServer.client();
@@ -158,6 +163,10 @@ class ServerApiTests {
         assertThat(files.get("tool.txt").get("outcome").stringValue()).isEqualTo("REJECTED");
         assertThat(files.get("tool.txt").get("reason").stringValue()).isEqualTo("unsupported");
         assertThat(run.get("progress").get("chunksWritten").asLong()).isEqualTo(files.get("agenda.md").get("chunks").asLong());
+        // the ingested file is archived by room (the source is left alone); the refused one is not
+        assertThat(ROOT.resolve("data/uploads/team-a/agenda.md")).hasSameBinaryContentAs(ROOT.resolve("docs/team-a/agenda.md"));
+        assertThat(ROOT.resolve("docs/team-a/agenda.md")).exists();
+        assertThat(ROOT.resolve("data/uploads/team-a/tool.txt")).doesNotExist();
 
         assertThat(get("/api/runs?status=COMPLETED").json().findValues("execution")).extracting(JsonNode::asLong).contains(id);
         assertThat(get("/api/runs?status=NOPE").status()).isEqualTo(400);
@@ -180,6 +189,7 @@ class ServerApiTests {
         assertThat(second.status()).isEqualTo(409);
         assertThat(second.json().get("running").asLong()).isEqualTo(id);
         assertThat(second.json().get("message").stringValue()).contains("already running");
+        assertThat(jobs.tick(jobs.spec("many").orElseThrow())).isEmpty(); // a scheduled tick is skipped, not overlapped
 
         Reply stop = post("/api/runs/" + id + "/stop");
         assertThat(stop.status()).isEqualTo(202);
@@ -313,6 +323,24 @@ class ServerApiTests {
         assertThat(redis.keys("room:{" + room + "}:*")).isEmpty();
         assertThat(redis.zscore(RoomKeys.ROOMS, room)).isNull();
         assertThat(get("/api/rooms/" + room).status()).isEqualTo(404);
+    }
+
+    @Test
+    void aJobWithAScheduleRunsOnItAndFindsItsFilesUnchangedTheSecondTime() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        java.util.List<JsonNode> ticked;
+        do {
+            Thread.sleep(500);
+            ticked = new java.util.ArrayList<>();
+            for (JsonNode r : get("/api/runs?status=COMPLETED").json()) {
+                if (r.path("job").isString() && "ticking".equals(r.path("job").stringValue())) {
+                    ticked.add(r);
+                }
+            }
+        } while (ticked.size() < 2 && System.nanoTime() < deadline);
+        assertThat(ticked).hasSizeGreaterThanOrEqualTo(2);
+        JsonNode later = get("/api/runs/" + ticked.get(0).get("execution").asLong()).json(); // newest first
+        assertThat(later.get("files").get(0).get("outcome").stringValue()).isEqualTo("UNCHANGED");
     }
 
     @Test

@@ -31,7 +31,7 @@ import redis.clients.jedis.RedisClient;
 @SpringBatchTest
 // a low per-file chunk limit keeps the sampling test quick; the sampler itself is tested at 500
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = { // as the command line runs: no server, runs wait
-        "spring.datasource.url=jdbc:h2:mem:ingestjob;DB_CLOSE_DELAY=-1",
+        "spring.datasource.url=jdbc:h2:mem:ingestjob;DB_CLOSE_DELAY=-1", "polyphony.data-dir=target/test-data/ingestjob",
         "polyphony.ingest.max-chunks-per-file=40"})
 class IngestJobTests {
 

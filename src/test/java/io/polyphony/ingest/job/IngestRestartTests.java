@@ -29,7 +29,7 @@ import redis.embedded.RedisServer;
  */
 @SpringBatchTest
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = { // as the command line runs: no server, runs wait
-        "spring.datasource.url=jdbc:h2:mem:ingestrestart;DB_CLOSE_DELAY=-1",
+        "spring.datasource.url=jdbc:h2:mem:ingestrestart;DB_CLOSE_DELAY=-1", "polyphony.data-dir=target/test-data/ingestrestart",
         "polyphony.ingest.files-per-chunk=2", "polyphony.redis.retry-attempts=3", "polyphony.redis.retry-delay=20ms"})
 class IngestRestartTests {
 

@@ -1,0 +1,52 @@
+package io.polyphony.ingest.job;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a copy of every file a room holds, under {@code <data-dir>/uploads/<roomId>/<name>}, so an
+ * evicted or lost room can be rebuilt to the same chunks (same names give the same doc ids). Uploads
+ * through the API already live there; files ingested from elsewhere are copied in after their write.
+ */
+public class UploadArchive {
+
+    private static final Logger log = LoggerFactory.getLogger(UploadArchive.class);
+
+    private final Path root;
+
+    public UploadArchive(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    public Path roomDir(String room) {
+        return root.resolve(room);
+    }
+
+    /** Copies the file in unless the archive already holds it; a failure is logged, never fails the file. */
+    public void keep(FileTask task) {
+        if (task.room() == null) {
+            return;
+        }
+        Path source = Path.of(task.path()).toAbsolutePath().normalize();
+        Path dir = roomDir(task.room());
+        Path target = dir.resolve(task.name()).normalize();
+        if (!target.startsWith(dir) || target.equals(source)) {
+            return;
+        }
+        try {
+            if (Files.isRegularFile(target) && Files.mismatch(source, target) == -1) {
+                return;
+            }
+            Files.createDirectories(target.getParent());
+            Path tmp = target.resolveSibling("." + target.getFileName() + ".archiving");
+            Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            log.warn("could not archive {} for room {}: {}", source, task.room(), e.getMessage());
+        }
+    }
+}
