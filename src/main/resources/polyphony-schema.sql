@@ -27,3 +27,15 @@ CREATE TABLE IF NOT EXISTS INGEST_RECOVERY (
     PID              BIGINT       NOT NULL,
     RECOVERED_AT     TIMESTAMP    NOT NULL
 );
+
+-- Rooms evicted under memory pressure: when, why, how much they freed.
+CREATE TABLE IF NOT EXISTS ROOM_EVICTION (
+    ID          BIGINT AUTO_INCREMENT PRIMARY KEY,
+    ROOM        VARCHAR(64)   NOT NULL,
+    EVICTED_AT  TIMESTAMP     NOT NULL,
+    LAST_ACTIVE TIMESTAMP,
+    REASON      VARCHAR(1000) NOT NULL,
+    BYTES       BIGINT        NOT NULL,
+    CHUNKS      BIGINT        NOT NULL,
+    DOCUMENTS   BIGINT        NOT NULL
+);

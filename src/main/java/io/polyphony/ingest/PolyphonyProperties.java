@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * @param modelsDir folder of model folders; unset means the repository's {@code models/}, found from
@@ -17,7 +18,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("polyphony")
 public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path dataDir, Path jobsDir,
                                   @DefaultValue("") String apiKey, @DefaultValue Embedding embedding,
-                                  @DefaultValue Ingest ingest, @DefaultValue Redis redis) {
+                                  @DefaultValue Ingest ingest, @DefaultValue Redis redis, @DefaultValue Budget budget) {
 
     /** Where uploads are kept, by room ({@code <data-dir>/uploads/<roomId>/<file>}): the inbox and the archive. */
     public Path uploadsDir() {
@@ -57,5 +58,32 @@ public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path d
      */
     public record Redis(@DefaultValue("") String url, @DefaultValue("6390") int embeddedPort,
                         @DefaultValue("6") int retryAttempts, @DefaultValue("250ms") Duration retryDelay) {
+    }
+
+    /**
+     * @param maxChunksPerRoom chunks a room may hold (a job spec may override it); 0 means no limit
+     * @param roomFull         {@code reject}: a document that would not fit is REJECTED room_full;
+     *                         {@code evict-oldest}: the room's oldest documents make way for it
+     * @param memoryFraction   share of Redis's {@code maxmemory} the rooms may fill
+     * @param memory           the budget when Redis's {@code maxmemory} is 0 (empty: no memory budget)
+     * @param inactiveAfter    a room untouched this long may be evicted under memory pressure
+     */
+    public record Budget(@DefaultValue("1000") int maxChunksPerRoom, @DefaultValue("reject") String roomFull,
+                         @DefaultValue("0.8") double memoryFraction, DataSize memory,
+                         @DefaultValue("30m") Duration inactiveAfter) {
+
+        public Budget {
+            if (!roomFull.equals("reject") && !roomFull.equals("evict-oldest")) {
+                throw new IllegalArgumentException("polyphony.budget.room-full must be 'reject' or 'evict-oldest', not '"
+                        + roomFull + "'");
+            }
+            if (memoryFraction <= 0 || memoryFraction > 1) {
+                throw new IllegalArgumentException("polyphony.budget.memory-fraction must be in (0, 1], not " + memoryFraction);
+            }
+        }
+
+        public boolean evictOldest() {
+            return roomFull.equals("evict-oldest");
+        }
     }
 }

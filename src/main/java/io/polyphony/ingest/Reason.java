@@ -8,11 +8,15 @@ public enum Reason {
     EMPTY(Outcome.REJECTED),
     NO_TEXT(Outcome.REJECTED),
     UNSUPPORTED(Outcome.REJECTED),
+    /** The document would take its room over its chunk budget. */
+    ROOM_FULL(Outcome.REJECTED),
     UNPARSEABLE(Outcome.FAILED),
     ENCRYPTED(Outcome.FAILED),
     TOO_MUCH_TEXT(Outcome.FAILED),
     TIMEOUT(Outcome.FAILED),
-    INTERNAL(Outcome.FAILED);
+    INTERNAL(Outcome.FAILED),
+    /** Redis has no memory left within the budget and no inactive room could be evicted; replay later. */
+    MEMORY_BUDGET(Outcome.FAILED);
 
     private final Outcome outcome;
 

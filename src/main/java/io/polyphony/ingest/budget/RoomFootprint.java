@@ -19,7 +19,15 @@ import redis.clients.jedis.UnifiedJedis;
 public record RoomFootprint(int rooms, long chunks, long bytes) {
 
     public static RoomFootprint measure(UnifiedJedis redis, int maxRooms) {
-        List<String> ids = redis.zrevrange(RoomKeys.ROOMS, 0, maxRooms - 1);
+        return measure(redis, redis.zrevrange(RoomKeys.ROOMS, 0, maxRooms - 1));
+    }
+
+    /** One room's keys. */
+    public static RoomFootprint measureRoom(UnifiedJedis redis, String room) {
+        return measure(redis, List.of(room));
+    }
+
+    private static RoomFootprint measure(UnifiedJedis redis, List<String> ids) {
         int rooms = 0;
         long chunks = 0;
         long bytes = 0;

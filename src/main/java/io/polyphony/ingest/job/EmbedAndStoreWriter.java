@@ -3,17 +3,22 @@ package io.polyphony.ingest.job;
 import io.polyphony.ingest.Outcome;
 import io.polyphony.ingest.Problem;
 import io.polyphony.ingest.Reason;
+import io.polyphony.ingest.budget.MemoryGuard;
 import io.polyphony.ingest.embed.Embedder;
 import io.polyphony.ingest.roomindex.Retrying;
 import io.polyphony.ingest.roomindex.RoomIndex.ChunkRecord;
 import io.polyphony.ingest.roomindex.RoomIndex.DocumentWrite;
+import io.polyphony.ingest.roomindex.RoomIndex.RoomBudget;
 import io.polyphony.ingest.roomindex.RoomIndex;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.infrastructure.item.Chunk;
 import org.springframework.batch.infrastructure.item.ItemWriter;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * Embeds the chunks of all files in a Spring Batch chunk together (one call, so length bucketing works
@@ -33,10 +38,14 @@ public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
     private final long jobExecutionId;
     private final IngestMetrics metrics;
     private final UploadArchive archive;
+    private final MemoryGuard memory;
+    private final RoomBudget budget;
 
     public EmbedAndStoreWriter(Embedder embedder, RoomIndex rooms, Retrying retrying, FileResults results,
                                IngestProgress progress, IngestMetrics metrics, UploadArchive archive,
-                               long jobInstanceId, long jobExecutionId) {
+                               MemoryGuard memory, RoomBudget budget, long jobInstanceId, long jobExecutionId) {
+        this.memory = memory;
+        this.budget = budget;
         this.metrics = metrics;
         this.archive = archive;
         this.embedder = embedder;
@@ -84,7 +93,30 @@ public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
         }
         DocumentWrite w = new DocumentWrite(p.task().room(), p.docId(), p.task().name(), p.sha256(), p.bytes(),
                 records, p.totalChunks(), p.sampled(), embedder.info(), Long.toString(jobInstanceId));
-        RoomIndex.WriteResult r = retrying.call("writing " + p.task().name() + " to room " + p.task().room(), () -> rooms.write(w));
+        String room = p.task().room();
+        long payload = records.stream().mapToLong(c -> c.content().getBytes(StandardCharsets.UTF_8).length
+                + 4L * c.embedding().length).sum();
+        Optional<Problem> noMemory = retrying.call("checking Redis memory for room " + room,
+                () -> memory.admit(room, records.size(), payload));
+        if (noMemory.isPresent()) {
+            return FileResult.of(p.task(), noMemory.get());
+        }
+        RoomIndex.WriteResult r;
+        try {
+            r = retrying.call("writing " + p.task().name() + " to room " + room, () -> rooms.write(w, budget));
+        } catch (JedisDataException e) {
+            if (String.valueOf(e.getMessage()).startsWith("OOM")) {
+                // Redis refused the whole script before it ran: nothing of the document was written
+                return FileResult.of(p.task(), new Problem(Reason.MEMORY_BUDGET, "Redis is at its maxmemory ("
+                        + e.getMessage() + "); nothing was written; replay the run once memory is freed"));
+            }
+            throw e;
+        }
+        if (r.refused()) {
+            return FileResult.of(p.task(), new Problem(Reason.ROOM_FULL, String.format(
+                    "room %s holds %,d chunks; this document's %,d would make it %,d > %,d-chunk room budget",
+                    room, r.oldChunks(), records.size(), r.newChunks(), budget.maxChunks())));
+        }
         if (r.written()) {
             metrics.written(records.stream().mapToLong(c -> c.content().length() + 4L * c.embedding().length).sum());
         }
@@ -97,9 +129,11 @@ public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
             return FileResult.of(p.task(), Outcome.UNCHANGED, "same content already in room " + p.task().room(),
                     r.newChunks(), p.totalChunks());
         }
+        String note = r.evicted().isEmpty() ? p.samplingNote() : p.samplingNote() + "; evicted the room's "
+                + r.evicted().size() + " oldest document(s) to stay within its " + budget.maxChunks() + "-chunk budget";
         return p.sampled()
-                ? FileResult.of(p.task(), Outcome.SAMPLED, p.samplingNote(), records.size(), p.totalChunks())
-                : FileResult.of(p.task(), Outcome.INGESTED, p.samplingNote(), records.size(), p.totalChunks());
+                ? FileResult.of(p.task(), Outcome.SAMPLED, note, records.size(), p.totalChunks())
+                : FileResult.of(p.task(), Outcome.INGESTED, note, records.size(), p.totalChunks());
     }
 
     private boolean writtenByThisRun(PreparedFile p) {

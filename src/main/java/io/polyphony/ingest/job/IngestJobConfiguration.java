@@ -3,14 +3,18 @@ package io.polyphony.ingest.job;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polyphony.ingest.PolyphonyProperties;
+import io.polyphony.ingest.budget.Evictions;
+import io.polyphony.ingest.budget.MemoryGuard;
 import io.polyphony.ingest.chunk.TextChunker;
 import io.polyphony.ingest.embed.Embedder;
 import io.polyphony.ingest.extract.ExtractionLimits;
 import io.polyphony.ingest.extract.TextExtractor;
 import io.polyphony.ingest.roomindex.Retrying;
 import io.polyphony.ingest.roomindex.RoomIndex;
+import io.polyphony.ingest.roomindex.RoomIndex.RoomBudget;
 import io.polyphony.ingest.sample.ChunkSampler;
 import java.nio.file.Path;
+import java.time.Clock;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -25,6 +29,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
+import redis.clients.jedis.RedisClient;
 
 /**
  * The ingest job: one chunk-oriented step whose item is a file. A transaction covers a few files: their
@@ -91,9 +96,13 @@ public class IngestJobConfiguration {
     @StepScope
     public EmbedAndStoreWriter embedAndStoreWriter(Embedder embedder, RoomIndex roomIndex, Retrying redisRetrying,
                                                    FileResults fileResults, IngestProgress progress, IngestMetrics metrics,
-                                                   UploadArchive uploadArchive,
+                                                   UploadArchive uploadArchive, MemoryGuard memoryGuard, PolyphonyProperties props,
+                                                   @Value("#{jobParameters['" + MAX_CHUNKS_PER_ROOM + "']}") Long maxChunksPerRoom,
                                                    @Value("#{stepExecution}") StepExecution stepExecution) {
+        int perRoom = maxChunksPerRoom == null ? props.budget().maxChunksPerRoom() : Math.toIntExact(maxChunksPerRoom);
+        RoomBudget budget = new RoomBudget(perRoom, props.budget().evictOldest());
         return new EmbedAndStoreWriter(embedder, roomIndex, redisRetrying, fileResults, progress, metrics, uploadArchive,
+                memoryGuard, budget,
                 stepExecution.getJobExecution().getJobInstance().getId(), stepExecution.getJobExecution().getId());
     }
 
@@ -118,6 +127,21 @@ public class IngestJobConfiguration {
     @Bean
     public IngestMetrics ingestMetrics(ObjectProvider<MeterRegistry> registry) {
         return new IngestMetrics(registry.getIfAvailable(SimpleMeterRegistry::new));
+    }
+
+    @Bean
+    public Evictions evictions(JdbcTemplate jdbcTemplate) {
+        return new Evictions(jdbcTemplate);
+    }
+
+    /** Lazy, like every Redis bean: commands that never write a room start no Redis. */
+    @Bean
+    @Lazy
+    public MemoryGuard memoryGuard(RedisClient redisClient, RoomIndex roomIndex, Evictions evictions,
+                                   PolyphonyProperties props) {
+        PolyphonyProperties.Budget b = props.budget();
+        return new MemoryGuard(redisClient, roomIndex, evictions, b.memoryFraction(),
+                b.memory() == null ? 0 : b.memory().toBytes(), b.inactiveAfter(), Clock.systemUTC());
     }
 
     @Bean

@@ -52,6 +52,19 @@ public class IngestRuns {
         this.owners = owners;
     }
 
+    /**
+     * Rebuilds a room from its archived uploads ({@code <data-dir>/uploads/<room>/}): after an eviction every
+     * file is ingested again, deterministically, to the chunks the room held; files still there are UNCHANGED.
+     */
+    public JobExecution rehydrate(String room, Path uploadsDir) throws Exception {
+        RoomKeys.requireValidRoom(room);
+        Path dir = uploadsDir.resolve(room);
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("no archived uploads for room " + room + " (looked in " + dir + ")");
+        }
+        return run(dir, room);
+    }
+
     /** A job spec's run was asked for while an execution of it is still running. */
     public static final class RunConflictException extends IllegalStateException {
         private final long running;

@@ -1,5 +1,7 @@
 package io.polyphony.ingest.job;
 
+import io.polyphony.ingest.roomindex.RoomIndex;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.batch.autoconfigure.BatchTaskExecutor;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -27,20 +29,24 @@ public class ServerRunsConfiguration {
     }
 
     @Bean
-    public InterruptedRunsRecovery interruptedRunsRecovery(IngestRuns runs) {
-        return new InterruptedRunsRecovery(runs);
+    public InterruptedRunsRecovery interruptedRunsRecovery(IngestRuns runs, ObjectProvider<RoomIndex> rooms) {
+        return new InterruptedRunsRecovery(runs, rooms);
     }
 
     /** Recovers interrupted runs once the server is up. */
     public static final class InterruptedRunsRecovery {
         private final IngestRuns runs;
+        private final ObjectProvider<RoomIndex> rooms;
 
-        InterruptedRunsRecovery(IngestRuns runs) {
+        InterruptedRunsRecovery(IngestRuns runs, ObjectProvider<RoomIndex> rooms) {
             this.runs = runs;
+            this.rooms = rooms;
         }
 
+        /** Also connects to Redis now, so a Redis we must not use (its eviction policy) stops the server at start-up. */
         @EventListener(ApplicationReadyEvent.class)
         public void recover() {
+            rooms.getObject();
             runs.recoverInterrupted();
         }
     }

@@ -33,6 +33,7 @@ public class RedisConfiguration {
     @Bean
     @Lazy
     public RoomIndex roomIndex(RedisClient redis) {
+        RedisPolicy.requireNoEviction(redis);
         return new RoomIndex(redis, Clock.systemUTC());
     }
 

@@ -42,7 +42,17 @@ public final class RoomIndex {
     }
 
     /** {@code written} is false when the room already held this content. */
-    public record WriteResult(boolean written, int oldChunks, int newChunks) {
+    /**
+     * @param written    the document was written (false: unchanged, or refused by the room's budget)
+     * @param refused    the room's chunk budget refused it; {@code oldChunks} is then the room's chunks now and
+     *                   {@code newChunks} what they would have become
+     * @param evicted    doc ids of the room's oldest documents removed to make it fit ({@code evict-oldest})
+     */
+    public record WriteResult(boolean written, int oldChunks, int newChunks, boolean refused, List<String> evicted) {
+
+        WriteResult(boolean written, int oldChunks, int newChunks) {
+            this(written, oldChunks, newChunks, false, List.of());
+        }
     }
 
     public record Hit(String docId, String file, int ord, String content, double score) {
@@ -105,7 +115,17 @@ public final class RoomIndex {
         }
     }
 
+    /** What a room may hold: its chunk budget (0: none), and whether to make room by evicting its oldest documents. */
+    public record RoomBudget(int maxChunks, boolean evictOldest) {
+        public static final RoomBudget NONE = new RoomBudget(0, false);
+    }
+
     public WriteResult write(DocumentWrite w) {
+        return write(w, RoomBudget.NONE);
+    }
+
+    /** Writes the document atomically, within the room's budget: refused, or written after evicting, never half. */
+    public WriteResult write(DocumentWrite w, RoomBudget budget) {
         requireCompatible(w.room(), w.model());
         for (ChunkRecord c : w.chunks()) {
             if (c.embedding().length != w.model().dimensions()) {
@@ -115,7 +135,7 @@ public final class RoomIndex {
         }
         List<byte[]> keys = List.of(b(RoomKeys.doc(w.room(), w.docId())), b(RoomKeys.docs(w.room())),
                 b(RoomKeys.meta(w.room())), b(RoomKeys.ROOMS));
-        List<byte[]> args = new ArrayList<>(13 + 2 * w.chunks().size());
+        List<byte[]> args = new ArrayList<>(15 + 2 * w.chunks().size());
         args.add(b(RoomKeys.chunkPrefix(w.room()) + w.docId() + ":"));
         args.add(b(w.sha256()));
         args.add(b(w.model().name()));
@@ -129,6 +149,8 @@ public final class RoomIndex {
         args.add(b(w.sampled() ? "1" : "0"));
         args.add(b(Integer.toString(w.chunks().size())));
         args.add(b(w.run() == null ? "" : w.run()));
+        args.add(b(Integer.toString(budget.maxChunks())));
+        args.add(b(budget.evictOldest() ? "evict-oldest" : "reject"));
         for (ChunkRecord c : w.chunks()) {
             args.add(b(c.content()));
             args.add(toBytes(c.embedding()));
@@ -144,8 +166,13 @@ public final class RoomIndex {
             throw e;
         }
         List<?> r = (List<?>) result;
+        long code = (Long) r.get(0);
+        if (code == -1L) {
+            return new WriteResult(false, ((Long) r.get(1)).intValue(), ((Long) r.get(2)).intValue(), true, List.of());
+        }
         searchModule.ensureIndex(w.room(), w.model().dimensions());
-        return new WriteResult(((Long) r.get(0)) == 1L, ((Long) r.get(1)).intValue(), ((Long) r.get(2)).intValue());
+        List<String> evicted = r.subList(3, r.size()).stream().map(o -> new String((byte[]) o, UTF_8)).toList();
+        return new WriteResult(code == 1L, ((Long) r.get(1)).intValue(), ((Long) r.get(2)).intValue(), false, evicted);
     }
 
     /**
@@ -212,6 +239,17 @@ public final class RoomIndex {
         List<Hit> out = new ArrayList<>(best);
         out.sort(Comparator.comparingDouble(Hit::score).reversed());
         return out;
+    }
+
+    /** Marks an existing room active now; empty when there is no such room. */
+    public Optional<Long> touch(String room) {
+        if (!redis.exists(RoomKeys.meta(room))) {
+            return Optional.empty();
+        }
+        long now = clock.millis();
+        redis.zadd(RoomKeys.ROOMS, now, room);
+        redis.hset(RoomKeys.meta(room), "last_active", Long.toString(now));
+        return Optional.of(now);
     }
 
     /** Rooms by last activity, most recent first. */

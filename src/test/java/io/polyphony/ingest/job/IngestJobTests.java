@@ -42,6 +42,10 @@ class IngestJobTests {
 
     @Autowired
     IngestRuns runs;
+    @Autowired
+    io.polyphony.ingest.roomindex.RoomIndex rooms;
+    @Autowired
+    UploadArchive archive;
 
     @TempDir
     Path uploads;
@@ -186,5 +190,86 @@ class IngestJobTests {
         assertThat(r.message()).isEqualTo("sampled 40 of " + r.totalChunks());
         assertThat(chunkKeys(b)).isEqualTo(40);
         assertThat(redis.hget(RoomKeys.doc(b, RoomKeys.docId(b, "handbook.txt")), "sampled")).isEqualTo("1");
+    }
+
+    /** Every key of a room with every field (vectors as bytes), leaving out times and the writing run. */
+    Map<String, Map<String, String>> roomSnapshot(String room) {
+        Map<String, Map<String, String>> out = new java.util.TreeMap<>();
+        for (String k : redis.keys("room:{" + room + "}:*")) {
+            Map<String, String> fields = new java.util.TreeMap<>();
+            switch (redis.type(k)) {
+                case "hash" -> redis.hgetAll(k.getBytes(UTF_8)).forEach((f, v) -> fields.put(new String(f, UTF_8),
+                        java.util.HexFormat.of().formatHex(v)));
+                case "set" -> redis.smembers(k).forEach(m -> fields.put(m, ""));
+                default -> fields.put("type", redis.type(k));
+            }
+            for (String volatileField : List.of("ingested_at", "last_active", "run")) {
+                fields.remove(java.util.HexFormat.of().formatHex(volatileField.getBytes(UTF_8)));
+                fields.remove(volatileField);
+            }
+            out.put(k, fields);
+        }
+        return out;
+    }
+
+    @Test
+    void anEvictedRoomIsRehydratedFromItsArchiveToTheSameKeysAndVectors() throws Exception {
+        Path room = Files.createDirectories(uploads.resolve(a));
+        TestDocuments.text(room, "notes.md", "# Notes\n\n" + paragraphs("the Lisbon office", 150), UTF_8);
+        TestDocuments.docx(room, "minutes.docx", paragraphs("hiring", 5).split("\n\n"));
+        runs.run(uploads, null);
+        Map<String, Map<String, String>> before = roomSnapshot(a);
+        assertThat(before).hasSizeGreaterThan(10);
+        // the sources go away; the archive under <data-dir>/uploads/<room>/ keeps the room rebuildable
+        Files.delete(room.resolve("notes.md"));
+        Files.delete(room.resolve("minutes.docx"));
+        assertThat(rooms.deleteRoom(a).keys()).isEqualTo(before.size());
+        assertThat(redis.keys("room:{" + a + "}:*")).isEmpty();
+
+        JobExecution rebuilt = runs.rehydrate(a, archive.roomDir(a).getParent());
+        assertThat(rebuilt.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        assertThat(runs.results(rebuilt)).extracting(FileResult::outcome).containsExactlyInAnyOrder(Outcome.SAMPLED, Outcome.INGESTED);
+        assertThat(roomSnapshot(a)).isEqualTo(before);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> runs.rehydrate("never-" + a, archive.roomDir(a).getParent()))
+                .hasMessageContaining("no archived uploads for room never-" + a);
+    }
+
+    @Test
+    void aJobSpecsRoomBudgetRejectsWhatDoesNotFitWithItsNumbers() throws Exception {
+        Path room = Files.createDirectories(uploads.resolve(a));
+        TestDocuments.text(room, "a-first.md", paragraphs("the agenda", 4), UTF_8);
+        TestDocuments.text(room, "b-second.md", paragraphs("the budget", 30), UTF_8);
+        io.polyphony.ingest.schedule.JobSpec spec = new io.polyphony.ingest.schedule.JobSpec("tight", uploads.resolve("tight.yaml"),
+                uploads, java.util.Optional.empty(), java.util.OptionalLong.empty(), java.util.OptionalInt.empty(),
+                java.util.OptionalInt.of(5), java.util.Optional.empty());
+        Map<String, FileResult> r = byName(runs.results(runs.runSpec(spec)));
+        assertThat(r.get("a-first.md").outcome()).isEqualTo(Outcome.INGESTED);
+        FileResult full = r.get("b-second.md");
+        assertThat(full.outcome()).isEqualTo(Outcome.REJECTED);
+        assertThat(full.reason()).isEqualTo(Reason.ROOM_FULL);
+        int first = r.get("a-first.md").chunks();
+        assertThat(full.message()).contains("room " + a + " holds " + first + " chunks").contains("> 5-chunk room budget");
+        assertThat(chunkKeys(a)).isEqualTo(first);
+    }
+
+    @Test
+    void aFullRedisFailsTheDocumentWithMemoryBudgetNotTheJob() throws Exception {
+        Path room = Files.createDirectories(uploads.resolve(a));
+        TestDocuments.text(room, "big.md", paragraphs("capacity planning", 30), UTF_8);
+        long used = Long.parseLong(redis.info("memory").lines().filter(l -> l.startsWith("used_memory:")).findFirst()
+                .orElseThrow().substring("used_memory:".length()).strip());
+        try {
+            // every room here is recent, so none may be evicted; the budget (80 %) is already exceeded
+            redis.configSet("maxmemory", Long.toString(used + 64 * 1024));
+            JobExecution e = runs.run(uploads, null);
+            assertThat(e.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+            FileResult f = runs.results(e).get(0);
+            assertThat(f.outcome()).isEqualTo(Outcome.FAILED);
+            assertThat(f.reason()).isEqualTo(Reason.MEMORY_BUDGET);
+            assertThat(f.message()).contains("budget").contains("80 % of maxmemory").contains("replay the run later");
+            assertThat(chunkKeys(a)).isZero();
+        } finally {
+            redis.configSet("maxmemory", "0");
+        }
     }
 }
