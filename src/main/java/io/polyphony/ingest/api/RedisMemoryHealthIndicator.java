@@ -1,5 +1,6 @@
 package io.polyphony.ingest.api;
 
+import io.polyphony.ingest.budget.MemoryGuard;
 import io.polyphony.ingest.budget.RedisMemory;
 import java.util.Locale;
 import org.springframework.beans.factory.ObjectProvider;
@@ -19,10 +20,12 @@ class RedisMemoryHealthIndicator extends AbstractHealthIndicator {
     private static final double MB = 1024.0 * 1024.0;
 
     private final ObjectProvider<UnifiedJedis> redis;
+    private final ObjectProvider<MemoryGuard> guard;
 
-    RedisMemoryHealthIndicator(ObjectProvider<UnifiedJedis> redis) {
+    RedisMemoryHealthIndicator(ObjectProvider<UnifiedJedis> redis, ObjectProvider<MemoryGuard> guard) {
         super("Redis memory could not be read");
         this.redis = redis;
+        this.guard = guard;
     }
 
     @Override
@@ -35,8 +38,13 @@ class RedisMemoryHealthIndicator extends AbstractHealthIndicator {
                 .withDetail("utilisationPercent", round(100 * m.utilisation()))
                 .withDetail("activeRooms", m.rooms());
         m.bytesPerRoom().ifPresent(b -> builder.withDetail("measuredBytesPerRoom", b));
-        if (m.roomsThatFit().isPresent()) {
-            builder.withDetail("roomsThatStillFit", m.roomsThatFit().getAsLong());
+        // rooms fit within the ingest's memory budget where there is one, else within the limit above
+        MemoryGuard.Budget budget = guard.getObject().budget();
+        long limit = budget.bytes() > 0 ? budget.bytes() : m.maxBytes();
+        builder.withDetail("budgetMb", round(limit / MB)).withDetail("budgetSource", budget.bytes() > 0 ? budget.source()
+                : "no memory budget: " + (m.maxFromConfig() ? "maxmemory" : "system memory"));
+        if (m.bytesPerRoom().isPresent()) {
+            builder.withDetail("roomsThatStillFit", Math.max(0, (limit - m.usedBytes()) / m.bytesPerRoom().getAsLong()));
         } else {
             builder.withDetail("roomsThatStillFit", "unknown until a room is stored (nothing measured yet)");
         }

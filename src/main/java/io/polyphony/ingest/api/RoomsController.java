@@ -129,6 +129,28 @@ class RoomsController {
         }
     }
 
+    /** Rebuilds the room from its archived uploads (after an eviction): 202 with the run. */
+    @PostMapping("/{room}/rehydrate")
+    ResponseEntity<Map<String, Object>> rehydrate(@PathVariable String room) throws Exception {
+        var e = runs.rehydrate(room, props.uploadsDir());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("execution", e.getId());
+        body.put("run", e.getJobInstance().getId());
+        body.put("room", room);
+        body.put("status", e.getStatus().name());
+        body.put("location", "/api/runs/" + e.getId());
+        return ResponseEntity.accepted().location(java.net.URI.create("/api/runs/" + e.getId())).body(body);
+    }
+
+    /** Marks the room active now (what the rooms' app does by updating its score in {@code rooms}). */
+    @PostMapping("/{room}/touch")
+    Map<String, Object> touch(@PathVariable String room) {
+        RoomKeys.requireValidRoom(room);
+        long now = rooms.getObject().touch(room)
+                .orElseThrow(() -> new ApiErrors.NotFoundException("no room '" + room + "'"));
+        return Map.of("room", room, "lastActive", now);
+    }
+
     @GetMapping
     List<RoomIndex.RoomSummary> list() {
         return rooms.getObject().rooms();

@@ -46,6 +46,14 @@ public class CommandLineDispatcher implements ApplicationRunner, ExitCodeGenerat
         } catch (IllegalArgumentException e) {
             System.err.println(command.name() + ": " + e.getMessage());
             exitCode = USAGE;
+        } catch (RuntimeException e) {
+            // a reason, not a stack trace: the innermost cause says what is wrong (Redis refused, port taken...)
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            System.err.println(command.name() + ": " + (root.getMessage() == null ? root.toString() : root.getMessage()));
+            exitCode = 1;
         }
         System.out.flush();
     }

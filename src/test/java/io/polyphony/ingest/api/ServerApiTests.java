@@ -316,6 +316,20 @@ class ServerApiTests {
         assertThat(found.get("hits").get(0).get("score").asDouble()).isBetween(0.2, 1.0);
         assertThat(get("/api/rooms/" + room + "/search?q=x&k=0").status()).isEqualTo(400);
 
+        Reply touched = post("/api/rooms/" + room + "/touch");
+        assertThat(touched.status()).isEqualTo(200);
+        assertThat(redis.zscore(RoomKeys.ROOMS, room).longValue()).isEqualTo(touched.json().get("lastActive").asLong());
+        assertThat(post("/api/rooms/nobody-here/touch").status()).isEqualTo(404);
+
+        // evicted (keys gone, archive kept) and rebuilt through the API
+        java.util.List<String> keys = new java.util.ArrayList<>(redis.keys("room:{" + room + "}:*"));
+        redis.del(keys.toArray(String[]::new));
+        redis.zrem(RoomKeys.ROOMS, room);
+        Reply rehydrated = post("/api/rooms/" + room + "/rehydrate");
+        assertThat(rehydrated.status()).isEqualTo(202);
+        assertThat(finished(rehydrated.json().get("execution").asLong()).get("status").stringValue()).isEqualTo("COMPLETED");
+        assertThat(redis.keys("room:{" + room + "}:*")).containsExactlyInAnyOrderElementsOf(keys);
+
         Reply deleted = send("DELETE", "/api/rooms/" + room, HttpRequest.BodyPublishers.noBody(), null, KEY);
         assertThat(deleted.status()).isEqualTo(200);
         assertThat(deleted.json().get("chunksDeleted").asLong()).isEqualTo(1);
@@ -368,6 +382,13 @@ class ServerApiTests {
         assertThat(d.get("activeRooms").asLong()).isEqualTo(redis.zcard(RoomKeys.ROOMS));
         assertThat(d.get("measuredBytesPerRoom").asLong()).isGreaterThan(3072); // at least one 768-dim vector
         assertThat(d.get("roomsThatStillFit").asLong()).isPositive();
+
+        JsonNode capacity = get("/api/capacity?memory=3GB").json();
+        assertThat(capacity.get("bytesPerChunk").asLong()).isBetween(3500L, 6000L);
+        assertThat(capacity.get("scenarios").get("mixed").get("rooms").get("3 GB").asLong())
+                .isGreaterThan(capacity.get("scenarios").get("mixed").get("rooms").get("2 GB").asLong());
+        assertThat(get("/api/capacity?memory=lots").status()).isEqualTo(400);
+        assertThat(get("/api/evictions").status()).isEqualTo(200);
 
         String api = get("/v3/api-docs").raw().body();
         assertThat(api).contains("/api/jobs/{name}/runs", "/api/runs/{id}", "/api/rooms/{room}/documents", "/api/runs/failed/restart");

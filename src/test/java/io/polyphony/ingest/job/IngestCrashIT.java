@@ -8,6 +8,10 @@ import io.polyphony.ingest.roomindex.RoomIndex;
 import io.polyphony.ingest.roomindex.RoomKeys;
 import io.polyphony.ingest.testing.RedisTestServer;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -95,6 +99,108 @@ class IngestCrashIT {
         }
         assertVectorsMatch(crashPort, cleanPort);
         cleanServer.stop();
+    }
+
+    /**
+     * The server killed mid-run: the next server start recognises the run as interrupted (its owner process
+     * is gone), and a restart through the API completes it with every document exactly once.
+     */
+    @Test
+    void aServerKilledMidRunRecoversTheRunAtStartAndARestartCompletesIt() throws Exception {
+        Path source = Files.createDirectories(work.resolve("inbox").resolve(ROOM));
+        for (int i = 0; i < 24; i++) {
+            TestDocuments.text(source, String.format("doc%02d.txt", i), IngestJobTests.paragraphs("topic " + i, 10), UTF_8);
+        }
+        Path jobs = Files.createDirectories(work.resolve("jobs"));
+        Files.writeString(jobs.resolve("inbox.yaml"), "source: " + source.getParent() + "\n");
+        int redisPort = RedisTestServer.freePort();
+        ports.add(redisPort);
+        int httpPort = RedisTestServer.freePort();
+        Path data = work.resolve("serve-data");
+        Process first = serve(jobs, data, redisPort, httpPort);
+        HttpClient http = HttpClient.newHttpClient();
+        waitForHealth(http, httpPort, first);
+        HttpResponse<String> launched = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
+                + "/api/jobs/inbox/runs")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(launched.statusCode()).isEqualTo(202);
+        long execution = JsonMapper.shared().readTree(launched.body()).get("execution").asLong();
+        waitForDocs(redisPort, 4, first);
+        first.destroyForcibly(); // SIGKILL
+        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(docs(redisPort)).as("killed mid-run").isBetween(4, 23);
+
+        Process second = serve(jobs, data, redisPort, httpPort);
+        try {
+            waitForHealth(http, httpPort, second);
+            JsonNode interrupted = get(http, httpPort, "/api/runs/" + execution);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!interrupted.get("status").stringValue().equals("FAILED") && System.nanoTime() < deadline) {
+                Thread.sleep(100); // recovery runs once the server is ready
+                interrupted = get(http, httpPort, "/api/runs/" + execution);
+            }
+            assertThat(interrupted.get("status").stringValue()).isEqualTo("FAILED");
+            assertThat(Files.readString(work.resolve("serve-" + httpPort + ".txt")))
+                    .contains("(execution " + execution + ") was interrupted");
+
+            HttpResponse<String> restarted = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
+                    + "/api/runs/" + execution + "/restart")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(restarted.statusCode()).as(restarted.body()).isEqualTo(202);
+            long resumed = JsonMapper.shared().readTree(restarted.body()).get("execution").asLong();
+            JsonNode done = get(http, httpPort, "/api/runs/" + resumed);
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+            while (!List.of("COMPLETED", "FAILED").contains(done.get("status").stringValue()) && System.nanoTime() < deadline) {
+                Thread.sleep(250);
+                done = get(http, httpPort, "/api/runs/" + resumed);
+            }
+            assertThat(done.get("status").stringValue()).isEqualTo("COMPLETED");
+            assertThat(done.get("files").size()).isEqualTo(24);
+            for (JsonNode f : done.get("files")) {
+                assertThat(f.get("outcome").stringValue()).as(f.toString()).isEqualTo("INGESTED");
+            }
+            // nothing lost, nothing doubled: every document's chunks exactly, and no chunk of no document
+            try (Jedis j = new Jedis("127.0.0.1", redisPort)) {
+                assertThat(j.scard(RoomKeys.docs(ROOM))).isEqualTo(24);
+                long expected = 0;
+                for (String doc : j.smembers(RoomKeys.docs(ROOM))) {
+                    expected += Long.parseLong(j.hget(RoomKeys.doc(ROOM, doc), "chunks"));
+                }
+                assertThat((long) j.keys("room:{" + ROOM + "}:chunk:*").size()).isEqualTo(expected);
+                assertThat(j.hget(RoomKeys.meta(ROOM), "chunks")).isEqualTo(Long.toString(expected));
+            }
+        } finally {
+            second.destroy();
+            second.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private Process serve(Path jobs, Path data, int redisPort, int httpPort) throws IOException {
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString(),
+                "serve", "--server.port=" + httpPort, "--polyphony.data-dir=" + data, "--polyphony.jobs-dir=" + jobs,
+                "--polyphony.redis.embedded-port=" + redisPort, "--polyphony.ingest.files-per-chunk=4");
+        return new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("serve-" + httpPort + ".txt").toFile())).start();
+    }
+
+    private static void waitForHealth(HttpClient http, int port, Process p) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the server did not come up on port " + port);
+    }
+
+    private static JsonNode get(HttpClient http, int port, String path) throws Exception {
+        return JsonMapper.shared().readTree(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .build(), HttpResponse.BodyHandlers.ofString()).body());
     }
 
     private Process start(Path uploads, Path data, int port, String... extra) throws IOException {

@@ -1,0 +1,55 @@
+package io.polyphony.ingest.api;
+
+import io.polyphony.ingest.PolyphonyProperties;
+import io.polyphony.ingest.budget.CapacityReport;
+import io.polyphony.ingest.budget.Evictions;
+import io.polyphony.ingest.roomindex.RoomIndex;
+import java.util.List;
+import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.util.unit.DataSize;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import redis.clients.jedis.RedisClient;
+
+/** Capacity from measurements, and the record of evictions. */
+@RestController
+@ConditionalOnWebApplication
+@RequestMapping("/api")
+class BudgetController {
+
+    private final ObjectProvider<RedisClient> redis;
+    private final ObjectProvider<RoomIndex> rooms;
+    private final Evictions evictions;
+    private final PolyphonyProperties props;
+
+    BudgetController(ObjectProvider<RedisClient> redis, ObjectProvider<RoomIndex> rooms, Evictions evictions,
+                     PolyphonyProperties props) {
+        this.redis = redis;
+        this.rooms = rooms;
+        this.evictions = evictions;
+        this.props = props;
+    }
+
+    /** Same as {@code capacity --json}: measures a probe room now (a second or so), then the table. */
+    @GetMapping("/capacity")
+    Map<String, Object> capacity(@RequestParam(required = false) String memory) {
+        long bytes = 0;
+        if (memory != null) {
+            try {
+                bytes = DataSize.parse(memory).toBytes();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("memory '" + memory + "' is not a size such as 512MB or 2GB");
+            }
+        }
+        return CapacityReport.build(redis.getObject(), rooms.getObject(), 768, bytes, props.budget().memoryFraction());
+    }
+
+    @GetMapping("/evictions")
+    List<Evictions.Eviction> evictions(@RequestParam(defaultValue = "100") int limit) {
+        return evictions.recent(Math.max(1, Math.min(limit, 1000)));
+    }
+}
