@@ -248,6 +248,30 @@ public final class TextExtractor implements AutoCloseable {
         return root.getClass().getSimpleName() + (m == null ? "" : ": " + (m.length() > 200 ? m.substring(0, 200) + "…" : m));
     }
 
+    /**
+     * SHA-256 of a file's bytes (what {@link Extraction#sha256()} holds), read in blocks; empty when the file
+     * is over the size limit or cannot be read, so the caller goes on to {@link #extract(Path)} for the reason.
+     */
+    public Optional<String> fileSha256(Path file) {
+        try {
+            if (Files.size(file) > limits.maxFileBytes()) {
+                return Optional.empty();
+            }
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            try (InputStream in = Files.newInputStream(file)) {
+                byte[] buf = new byte[64 * 1024];
+                for (int r; (r = in.read(buf)) > 0; ) {
+                    md.update(buf, 0, r);
+                }
+            }
+            return Optional.of(HexFormat.of().formatHex(md.digest()));
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static String sha256(byte[] content) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));

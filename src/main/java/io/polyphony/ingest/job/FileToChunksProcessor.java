@@ -43,14 +43,13 @@ public class FileToChunksProcessor implements ItemProcessor<FileTask, PreparedFi
         if (task.problem() != null) {
             return PreparedFile.decided(FileResult.of(task, task.problem()), task);
         }
-        Extraction e = extractor.extract(Path.of(task.path()));
-        if (!e.ok()) {
-            return PreparedFile.decided(FileResult.of(task, e.problem()), task);
-        }
         String docId = RoomKeys.docId(task.room(), task.name());
         Optional<RoomIndex.StoredDocument> stored = retrying.call("reading room " + task.room(),
                 () -> rooms.document(task.room(), docId));
-        if (stored.isPresent() && stored.get().sha256().equals(e.sha256()) && stored.get().model().equals(model.name())) {
+        // the room's copy is compared by the file's hash before anything is parsed: a scheduled run over a
+        // folder of unchanged files reads each file once and parses none
+        Optional<String> sha = stored.isPresent() ? extractor.fileSha256(Path.of(task.path())) : Optional.empty();
+        if (sha.isPresent() && stored.get().sha256().equals(sha.get()) && stored.get().model().equals(model.name())) {
             RoomIndex.StoredDocument d = stored.get();
             if (run.equals(d.run())) { // written by this very run before a crash or failure
                 return PreparedFile.decided(FileResult.of(task, d.sampled() ? Outcome.SAMPLED : Outcome.INGESTED,
@@ -58,6 +57,10 @@ public class FileToChunksProcessor implements ItemProcessor<FileTask, PreparedFi
             }
             return PreparedFile.decided(FileResult.of(task, Outcome.UNCHANGED, "same content already in room "
                     + task.room(), d.chunks(), d.totalChunks()), task);
+        }
+        Extraction e = extractor.extract(Path.of(task.path()));
+        if (!e.ok()) {
+            return PreparedFile.decided(FileResult.of(task, e.problem()), task);
         }
         List<String> chunks = chunker.chunk(e.text());
         Selection selection = sampler.select(chunks);
