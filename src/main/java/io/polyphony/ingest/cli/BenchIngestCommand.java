@@ -67,8 +67,8 @@ public class BenchIngestCommand implements Command {
         if (Files.isDirectory(sd)) {
             compare("sample-docs", sd, "bench-sd-" + stamp, model, out);
         }
-        Path generated = generateCorpus(work.resolve("generated"), a.intValue("--files", 120));
-        compare("generated", generated, "bench-gen-" + stamp, model, out);
+        Path generated = generateCorpus(work.resolve("generated"), a.intValue("--files", 120), "bench-gen-" + stamp);
+        compare("generated", generated, null, model, out);
 
         Path big = work.resolve("big").resolve("ten-mib.txt");
         Files.createDirectories(big.getParent());
@@ -125,9 +125,12 @@ public class BenchIngestCommand implements Command {
                 100 * e2eRate / modelRate, files.size() / e2eSeconds);
     }
 
-    /** Files of 2 to 30 chunks in several formats, as text the chunker and sampler see in real uploads. */
-    static Path generateCorpus(Path dir, int count) throws IOException {
-        Files.createDirectories(dir);
+    /**
+     * Files of 2 to 30 chunks in several formats, as text the chunker and sampler see in real uploads, in
+     * room folders of about 30 files each, so no room reaches its 1,000-chunk budget.
+     */
+    static Path generateCorpus(Path dir, int count, String roomPrefix) throws IOException {
+        int rooms = Math.max(1, (count + 29) / 30);
         Random r = new Random(5);
         List<String> pool = SyntheticChunks.generate(2000, 480, 21);
         for (int i = 0; i < count; i++) {
@@ -137,10 +140,11 @@ public class BenchIngestCommand implements Command {
                 sb.append(pool.get(r.nextInt(pool.size()))).append("\n\n");
             }
             String name = String.format("doc-%03d", i);
+            Path room = Files.createDirectories(dir.resolve(roomPrefix + "-" + (i % rooms)));
             switch (i % 3) {
-                case 0 -> Files.writeString(dir.resolve(name + ".md"), sb);
-                case 1 -> Files.writeString(dir.resolve(name + ".txt"), sb);
-                default -> Files.writeString(dir.resolve(name + ".html"), "<html><body><p>"
+                case 0 -> Files.writeString(room.resolve(name + ".md"), sb);
+                case 1 -> Files.writeString(room.resolve(name + ".txt"), sb);
+                default -> Files.writeString(room.resolve(name + ".html"), "<html><body><p>"
                         + sb.toString().replace("\n\n", "</p><p>") + "</p></body></html>");
             }
         }

@@ -113,9 +113,7 @@ public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
             throw e;
         }
         if (r.refused()) {
-            return FileResult.of(p.task(), new Problem(Reason.ROOM_FULL, String.format(
-                    "room %s holds %,d chunks; this document's %,d would make it %,d > %,d-chunk room budget",
-                    room, r.oldChunks(), records.size(), r.newChunks(), budget.maxChunks())));
+            return FileResult.of(p.task(), budget.refusal(room, r.oldChunks(), records.size(), r.newChunks()));
         }
         if (r.written()) {
             metrics.written(records.stream().mapToLong(c -> c.content().length() + 4L * c.embedding().length).sum());

@@ -26,9 +26,11 @@ public class FileToChunksProcessor implements ItemProcessor<FileTask, PreparedFi
     private final Retrying retrying;
     private final ModelInfo model;
     private final String run;
+    private final RoomIndex.RoomBudget budget;
 
     public FileToChunksProcessor(TextExtractor extractor, TextChunker chunker, ChunkSampler sampler, RoomIndex rooms,
-                                 Retrying retrying, ModelInfo model, String run) {
+                                 Retrying retrying, ModelInfo model, String run, RoomIndex.RoomBudget budget) {
+        this.budget = budget;
         this.extractor = extractor;
         this.chunker = chunker;
         this.sampler = sampler;
@@ -64,6 +66,17 @@ public class FileToChunksProcessor implements ItemProcessor<FileTask, PreparedFi
         }
         List<String> chunks = chunker.chunk(e.text());
         Selection selection = sampler.select(chunks);
+        int adding = selection.kept().length;
+        int replacing = stored.map(RoomIndex.StoredDocument::chunks).orElse(0);
+        if (budget.maxChunks() > 0) {
+            // refused before it is embedded; the write script checks again, atomically, when it writes
+            String held = retrying.call("reading room " + task.room(), () -> rooms.meta(task.room()).get("chunks"));
+            int roomChunks = held == null ? 0 : Integer.parseInt(held);
+            if (budget.refuses(roomChunks, replacing, adding)) {
+                return PreparedFile.decided(FileResult.of(task, budget.refusal(task.room(), roomChunks, adding,
+                        roomChunks - replacing + adding)), task);
+            }
+        }
         PreparedFile prepared = new PreparedFile(task, docId, e.sha256(), e.bytes(), selection.apply(chunks),
                 chunks.size(), selection.describe(), null);
         if (e.text().length() > JvmHeap.LARGE_TEXT_CHARS) {

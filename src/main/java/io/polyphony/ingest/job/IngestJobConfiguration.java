@@ -81,15 +81,18 @@ public class IngestJobConfiguration {
                                                        Retrying redisRetrying, PolyphonyProperties props,
                                                        @Value("#{stepExecution}") StepExecution stepExecution,
                                                        @Value("#{jobParameters['" + MAX_FILE_BYTES + "']}") Long maxFileBytes,
-                                                       @Value("#{jobParameters['" + MAX_CHUNKS_PER_FILE + "']}") Long maxChunksPerFile) {
+                                                       @Value("#{jobParameters['" + MAX_CHUNKS_PER_FILE + "']}") Long maxChunksPerFile,
+                                                       @Value("#{jobParameters['" + MAX_CHUNKS_PER_ROOM + "']}") Long maxChunksPerRoom) {
         PolyphonyProperties.Ingest ingest = props.ingest();
         TextChunker chunker = TextChunker.forModel(ingest.chunking(), embedder);
         // a job spec's overrides arrive as job parameters; without them the global settings apply
         TextExtractor extractor = maxFileBytes == null ? textExtractor : new TextExtractor(extractionLimits(props)
                 .withMaxFileBytes(maxFileBytes));
         int perFile = maxChunksPerFile == null ? ingest.maxChunksPerFile() : Math.toIntExact(maxChunksPerFile);
+        RoomBudget budget = roomBudget(props, maxChunksPerRoom);
         return new FileToChunksProcessor(extractor, chunker, new ChunkSampler(perFile, Math.min(10, perFile)),
-                roomIndex, redisRetrying, embedder.info(), Long.toString(stepExecution.getJobExecution().getJobInstance().getId()));
+                roomIndex, redisRetrying, embedder.info(), Long.toString(stepExecution.getJobExecution().getJobInstance().getId()),
+                budget);
     }
 
     @Bean
@@ -99,11 +102,16 @@ public class IngestJobConfiguration {
                                                    UploadArchive uploadArchive, MemoryGuard memoryGuard, PolyphonyProperties props,
                                                    @Value("#{jobParameters['" + MAX_CHUNKS_PER_ROOM + "']}") Long maxChunksPerRoom,
                                                    @Value("#{stepExecution}") StepExecution stepExecution) {
-        int perRoom = maxChunksPerRoom == null ? props.budget().maxChunksPerRoom() : Math.toIntExact(maxChunksPerRoom);
-        RoomBudget budget = new RoomBudget(perRoom, props.budget().evictOldest());
+        RoomBudget budget = roomBudget(props, maxChunksPerRoom);
         return new EmbedAndStoreWriter(embedder, roomIndex, redisRetrying, fileResults, progress, metrics, uploadArchive,
                 memoryGuard, budget,
                 stepExecution.getJobExecution().getJobInstance().getId(), stepExecution.getJobExecution().getId());
+    }
+
+    /** The global per-room budget, or a job spec's override of its size. */
+    private static RoomBudget roomBudget(PolyphonyProperties props, Long maxChunksPerRoom) {
+        int perRoom = maxChunksPerRoom == null ? props.budget().maxChunksPerRoom() : Math.toIntExact(maxChunksPerRoom);
+        return new RoomBudget(perRoom, props.budget().evictOldest());
     }
 
     /** Lazy: Tika's parsers are loaded only by commands that read files. */

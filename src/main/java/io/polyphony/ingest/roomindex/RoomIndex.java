@@ -2,6 +2,8 @@ package io.polyphony.ingest.roomindex;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import io.polyphony.ingest.Problem;
+import io.polyphony.ingest.Reason;
 import io.polyphony.ingest.embed.ModelInfo;
 import java.io.IOException;
 import java.io.InputStream;
@@ -118,6 +120,18 @@ public final class RoomIndex {
     /** What a room may hold: its chunk budget (0: none), and whether to make room by evicting its oldest documents. */
     public record RoomBudget(int maxChunks, boolean evictOldest) {
         public static final RoomBudget NONE = new RoomBudget(0, false);
+
+        /** Would a document of {@code adding} chunks, replacing {@code replacing}, be refused in a room of {@code roomChunks}? */
+        public boolean refuses(int roomChunks, int replacing, int adding) {
+            int after = roomChunks - replacing + adding;
+            return maxChunks > 0 && after > maxChunks && (!evictOldest || adding > maxChunks);
+        }
+
+        public Problem refusal(String room, int roomChunks, int adding, int after) {
+            return new Problem(Reason.ROOM_FULL, String.format(
+                    "room %s holds %,d chunks; this document's %,d would make it %,d > %,d-chunk room budget",
+                    room, roomChunks, adding, after, maxChunks));
+        }
     }
 
     public WriteResult write(DocumentWrite w) {
