@@ -152,6 +152,29 @@ public final class CoverageReport {
             transcript.append("\n\n");
         }
         docs.add(new String[] {"generated: meeting transcript", transcript.toString()});
+        // a post-mortem: a varied narrative, then a long pasted log in which one chunk reads much like the next
+        StringBuilder postMortem = new StringBuilder("Post-mortem: search latency incident\n\nSummary: slow searches for two hours.\n\n");
+        for (int section = 0; section < subjects.length; section++) {
+            String[] s = subjects[section];
+            postMortem.append("Impact on ").append(s[0]).append("\n\n");
+            for (int p = 0; p < 12; p++) {
+                for (int k = 0; k < 3; k++) {
+                    postMortem.append("The ").append(s[1 + r.nextInt(5)]).append(' ').append(verbs[r.nextInt(verbs.length)])
+                            .append(" the ").append(s[1 + r.nextInt(5)]).append(' ').append(tails[r.nextInt(tails.length)]).append(". ");
+                }
+                postMortem.append("\n\n");
+            }
+        }
+        postMortem.append("Appendix: server log\n\n");
+        String[] levels = {"INFO", "INFO", "INFO", "WARN"};
+        for (int line = 0; line < 4000; line++) {
+            postMortem.append(String.format(Locale.ROOT, "2026-03-04T12:%02d:%02dZ %s worker-%d search served in %d ms status=200 room=%d%n",
+                    line / 60 % 60, line % 60, levels[r.nextInt(levels.length)], r.nextInt(8), 5 + r.nextInt(900), r.nextInt(40)));
+            if (line % 5 == 4) {
+                postMortem.append('\n');
+            }
+        }
+        docs.add(new String[] {"generated: post-mortem with a log", postMortem.toString()});
         return docs;
     }
 }
