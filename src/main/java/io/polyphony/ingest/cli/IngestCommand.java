@@ -60,13 +60,19 @@ public class IngestCommand implements Command {
             t.setDaemon(true);
             return t;
         });
-        ticker.scheduleAtFixedRate(() -> err.print("\r" + progress.line() + "   "), 1, 1, TimeUnit.SECONDS);
+        // on a terminal the line redraws itself every second; in a log (CI, systemd) a plain line every 10 s
+        boolean terminal = System.console() != null;
+        if (terminal) {
+            ticker.scheduleAtFixedRate(() -> err.print("\r" + progress.line() + "   "), 1, 1, TimeUnit.SECONDS);
+        } else {
+            ticker.scheduleAtFixedRate(() -> err.println(progress.line()), 10, 10, TimeUnit.SECONDS);
+        }
         JobExecution execution;
         try {
             execution = runs.run(path, room);
         } finally {
             ticker.shutdownNow();
-            err.println("\r" + progress.line() + "   ");
+            err.println(terminal ? "\r" + progress.line() + "   " : progress.line());
         }
         return report.print(execution, a.flag("--json"), out, err, "run the same command again to resume it");
     }
