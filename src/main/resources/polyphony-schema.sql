@@ -39,3 +39,11 @@ CREATE TABLE IF NOT EXISTS ROOM_EVICTION (
     CHUNKS      BIGINT        NOT NULL,
     DOCUMENTS   BIGINT        NOT NULL
 );
+
+-- Held while a job spec's run is checked and created, so two processes never both start the same job.
+CREATE TABLE IF NOT EXISTS INGEST_SPEC_LAUNCH (
+    SPEC       VARCHAR(64)  NOT NULL PRIMARY KEY,
+    HOST       VARCHAR(255) NOT NULL,
+    PID        BIGINT       NOT NULL,
+    LOCKED_AT  TIMESTAMP    NOT NULL
+);

@@ -81,9 +81,23 @@ public class IngestRuns {
 
     /**
      * Starts (or resumes) the run of a declared job over its source folder, with its overrides as job
-     * parameters. Refused while an execution of the same job is running, in this process or another.
+     * parameters. Refused while an execution of the same job is running, in this process or another: the
+     * check and the start happen under the spec's launch lock in the database.
      */
     public synchronized JobExecution runSpec(JobSpec spec) throws Exception {
+        Optional<RunOwners.Owner> busy = owners.lockLaunch(spec.name());
+        if (busy.isPresent()) {
+            throw new RunConflictException("job " + spec.name() + " is being started by process " + busy.get().pid()
+                    + " on " + busy.get().host(), -1);
+        }
+        try {
+            return startSpec(spec);
+        } finally {
+            owners.unlockLaunch(spec.name());
+        }
+    }
+
+    private JobExecution startSpec(JobSpec spec) throws Exception {
         Optional<JobExecution> running = runningSpec(spec.name());
         if (running.isPresent()) {
             throw new RunConflictException("job " + spec.name() + " is already running (execution "

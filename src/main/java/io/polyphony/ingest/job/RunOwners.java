@@ -88,4 +88,35 @@ public class RunOwners implements JobExecutionListener {
             return false;
         }
     }
+
+    /**
+     * Takes the launch lock of a job spec (a row keyed by the spec's name), so that checking whether the
+     * job runs and starting it happen in one process at a time. A lock left by a process that died is
+     * taken over; empty means another live process holds it.
+     */
+    public Optional<Owner> lockLaunch(String spec) {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                jdbc.update("INSERT INTO INGEST_SPEC_LAUNCH (SPEC, HOST, PID, LOCKED_AT) VALUES (?, ?, ?, ?)",
+                        spec, HOST, PID, Timestamp.from(Instant.now()));
+                return Optional.empty();
+            } catch (DuplicateKeyException e) {
+                List<Owner> holder = jdbc.query("SELECT HOST, PID FROM INGEST_SPEC_LAUNCH WHERE SPEC = ?",
+                        (rs, i) -> new Owner(rs.getString(1), rs.getLong(2)), spec);
+                if (holder.isEmpty()) {
+                    continue; // released meanwhile
+                }
+                if (!holder.get(0).deadHere()) {
+                    return Optional.of(holder.get(0));
+                }
+                jdbc.update("DELETE FROM INGEST_SPEC_LAUNCH WHERE SPEC = ? AND HOST = ? AND PID = ?", spec,
+                        holder.get(0).host(), holder.get(0).pid());
+            }
+        }
+        return Optional.of(new Owner("unknown", -1));
+    }
+
+    public void unlockLaunch(String spec) {
+        jdbc.update("DELETE FROM INGEST_SPEC_LAUNCH WHERE SPEC = ? AND HOST = ? AND PID = ?", spec, HOST, PID);
+    }
 }

@@ -55,6 +55,8 @@ class ServerApiTests {
             ROOT = Files.createTempDirectory("server-api");
             Path jobs = Files.createDirectories(ROOT.resolve("jobs"));
             Files.writeString(jobs.resolve("docs.yaml"), "source: docs\n");
+            Files.writeString(jobs.resolve("locked.yaml"), "source: locked-src\n");
+            TestDocuments.text(Files.createDirectories(ROOT.resolve("locked-src/team-l")), "memo.md", "A short memo.", UTF_8);
             Files.writeString(jobs.resolve("many.yaml"), "source: many\nmax-chunks-per-file: 5\n");
             Files.writeString(jobs.resolve("ticking.yaml"), "source: ticking\nschedule: \"*/2 * * * * *\"\n");
             TestDocuments.text(Files.createDirectories(ROOT.resolve("ticking/team-t")), "daily.md", "Daily notes: all good.", UTF_8);
@@ -207,6 +209,25 @@ class ServerApiTests {
         assertThat(done.get("status").stringValue()).isEqualTo("COMPLETED");
         assertThat(done.get("progress").get("filesDone").asInt()).isEqualTo(16);
         assertThat(done.get("files")).allSatisfy(f -> assertThat(f.get("outcome").stringValue()).isIn("INGESTED", "SAMPLED"));
+    }
+
+    @Test
+    void aJobBeingStartedByAnotherLiveProcessIs409AndALockLeftByADeadOneIsTakenOver() throws Exception {
+        // another server (another host) holds the launch lock of job 'locked'
+        jdbc.update("INSERT INTO INGEST_SPEC_LAUNCH VALUES ('locked', 'other-host', 4242, CURRENT_TIMESTAMP)");
+        Reply busy = post("/api/jobs/locked/runs");
+        assertThat(busy.status()).isEqualTo(409);
+        assertThat(busy.json().get("message").stringValue()).contains("being started by process 4242 on other-host");
+        // the same lock left behind by a process of this host that has died is taken over
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        jdbc.update("UPDATE INGEST_SPEC_LAUNCH SET HOST = ?, PID = ? WHERE SPEC = 'locked'",
+                java.net.InetAddress.getLocalHost().getHostName(), gone.pid());
+        Reply started = post("/api/jobs/locked/runs");
+        assertThat(started.status()).isEqualTo(202);
+        assertThat(finished(started.json().get("execution").asLong()).get("status").stringValue()).isEqualTo("COMPLETED");
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM INGEST_SPEC_LAUNCH WHERE SPEC = 'locked'", Integer.class))
+                .isZero(); // released
     }
 
     @Test
