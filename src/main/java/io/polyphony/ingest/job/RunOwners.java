@@ -30,6 +30,8 @@ public class RunOwners implements JobExecutionListener {
     }
 
     static final String HOST = hostName();
+    /** A launch (check, then create the execution) takes well under this; an older lock is a dead process's. */
+    static final java.time.Duration LAUNCH_LOCK_STALE = java.time.Duration.ofMinutes(2);
     static final long PID = ProcessHandle.current().pid();
 
     private final JdbcTemplate jdbc;
@@ -101,13 +103,17 @@ public class RunOwners implements JobExecutionListener {
                         spec, HOST, PID, Timestamp.from(Instant.now()));
                 return Optional.empty();
             } catch (DuplicateKeyException e) {
-                List<Owner> holder = jdbc.query("SELECT HOST, PID FROM INGEST_SPEC_LAUNCH WHERE SPEC = ?",
-                        (rs, i) -> new Owner(rs.getString(1), rs.getLong(2)), spec);
-                if (holder.isEmpty()) {
-                    continue; // released meanwhile
-                }
-                if (!holder.get(0).deadHere()) {
+                List<Owner> holder = jdbc.query("SELECT HOST, PID FROM INGEST_SPEC_LAUNCH WHERE SPEC = ? AND LOCKED_AT > ?",
+                        (rs, i) -> new Owner(rs.getString(1), rs.getLong(2)), spec,
+                        Timestamp.from(Instant.now().minus(LAUNCH_LOCK_STALE)));
+                if (!holder.isEmpty() && !holder.get(0).deadHere()) {
                     return Optional.of(holder.get(0));
+                }
+                if (holder.isEmpty()) {
+                    // released meanwhile, or older than any launch takes: its process died on another host
+                    jdbc.update("DELETE FROM INGEST_SPEC_LAUNCH WHERE SPEC = ? AND LOCKED_AT <= ?", spec,
+                            Timestamp.from(Instant.now().minus(LAUNCH_LOCK_STALE)));
+                    continue;
                 }
                 jdbc.update("DELETE FROM INGEST_SPEC_LAUNCH WHERE SPEC = ? AND HOST = ? AND PID = ?", spec,
                         holder.get(0).host(), holder.get(0).pid());

@@ -228,6 +228,11 @@ class ServerApiTests {
         assertThat(finished(started.json().get("execution").asLong()).get("status").stringValue()).isEqualTo("COMPLETED");
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM INGEST_SPEC_LAUNCH WHERE SPEC = 'locked'", Integer.class))
                 .isZero(); // released
+        // a lock from another host older than any launch takes is a dead process's too
+        jdbc.update("INSERT INTO INGEST_SPEC_LAUNCH VALUES ('locked', 'other-host', 4242, DATEADD('MINUTE', -10, CURRENT_TIMESTAMP))");
+        Reply again = post("/api/jobs/locked/runs");
+        assertThat(again.status()).as(String.valueOf(again.json())).isEqualTo(202);
+        finished(again.json().get("execution").asLong());
     }
 
     @Test
