@@ -1,76 +1,73 @@
--- Writes one document of a room atomically: its old chunks go, its new chunks, its hash, the room's
--- doc set, counters and activity are set, all in one step, so readers never see half a document.
--- KEYS: 1 doc hash, 2 room doc set, 3 room meta hash, 4 rooms sorted set
--- ARGV: 1 chunk key prefix of this doc ("room:{r}:chunk:<docId>:"), 2 sha256, 3 model, 4 dims,
---       5 now (ms), 6 room id, 7 doc id, 8 file, 9 bytes, 10 total chunks, 11 sampled (0/1),
---       12 n = chunks written, 13 run (the ingest run that wrote it, so a restarted run can tell its own
---       earlier writes from older ones), 14 the room's chunk budget (0: none), 15 what to do over it
---       ("reject" or "evict-oldest"), then per chunk i (0-based): 16+2i content, 17+2i embedding
--- Returns {1, old, n, evicted doc ids...} when written, {0, old, old} when unchanged,
---         {-1, room chunks now, room chunks after} when the room's budget refuses it (nothing written)
+-- Writes one document of a room atomically: its old chunks go, its new chunks, its hash, the room's doc set
+-- and counters are set (and, in the vectorset layout, its vectors replaced in the room's vector set), all in
+-- one step, so readers never see half a document. Every key it touches is in KEYS, all in the room's slot.
+-- The caller read the room first (meta `version`, this document's chunk count, the documents to evict); a
+-- `version` that moved since then means that reading is stale: nothing is written and {-3} asks for a retry.
+-- KEYS: 1 doc hash, 2 room doc set, 3 room meta hash, 4 room vector set,
+--       then the doc's `old` chunk keys, then its `n` new chunk keys,
+--       then per evicted document: its doc hash and its chunk keys
+-- ARGV: 1 room version read, 2 sha256, 3 model, 4 dims, 5 now (ms), 6 doc id, 7 file, 8 bytes, 9 total chunks,
+--       10 sampled (0/1), 11 run, 12 layout (scan | search | vectorset), 13 quantization (vectorset: Q8 | NOQUANT |
+--       BIN), 14 old, 15 n, 16 evicted documents e, then per evicted document: its id and chunk count,
+--       then per new chunk i (0-based): content, embedding (FLOAT32 little-endian)
+-- Returns {1, old, n} when written, {0, old, old} when unchanged, {-3} when the room changed since it was read
 local metaModel = redis.call('HGET', KEYS[3], 'model')
 if metaModel and (metaModel ~= ARGV[3] or redis.call('HGET', KEYS[3], 'dims') ~= ARGV[4]) then
   return redis.error_reply('MODEL_MISMATCH ' .. metaModel .. ' ' .. tostring(redis.call('HGET', KEYS[3], 'dims')))
 end
-local existed = redis.call('EXISTS', KEYS[1])
-local old = tonumber(redis.call('HGET', KEYS[1], 'chunks') or '0')
-if existed == 1 and redis.call('HGET', KEYS[1], 'sha256') == ARGV[2] and redis.call('HGET', KEYS[1], 'model') == ARGV[3] then
+local vectorset = ARGV[12] == 'vectorset'
+local metaLayout = redis.call('HGET', KEYS[3], 'layout') or 'scan'
+if metaModel and ((metaLayout == 'vectorset') ~= vectorset) then
+  return redis.error_reply('LAYOUT_MISMATCH ' .. metaLayout)
+end
+local old = tonumber(ARGV[14])
+if redis.call('HGET', KEYS[1], 'sha256') == ARGV[2] and redis.call('HGET', KEYS[1], 'model') == ARGV[3] then
   return {0, old, old}
 end
-local n = tonumber(ARGV[12])
-local budget = tonumber(ARGV[14])
-local evicted = {}
-if budget > 0 then
-  local roomChunks = tonumber(redis.call('HGET', KEYS[3], 'chunks') or '0')
-  local after = roomChunks - old + n
-  if after > budget then
-    if ARGV[15] ~= 'evict-oldest' or n > budget then
-      return {-1, roomChunks, after}
-    end
-    -- the room's other documents, oldest first, go until the new one fits
-    local others = {}
-    for _, d in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-      if d ~= ARGV[7] then
-        local key = 'room:{' .. ARGV[6] .. '}:doc:' .. d
-        table.insert(others, {d, tonumber(redis.call('HGET', key, 'ingested_at') or '0'),
-          tonumber(redis.call('HGET', key, 'chunks') or '0')})
-      end
-    end
-    table.sort(others, function(a, b) if a[2] == b[2] then return a[1] < b[1] end return a[2] < b[2] end)
-    for _, o in ipairs(others) do
-      if after <= budget then break end
-      for i = 0, o[3] - 1 do
-        redis.call('DEL', 'room:{' .. ARGV[6] .. '}:chunk:' .. o[1] .. ':' .. i)
-      end
-      redis.call('DEL', 'room:{' .. ARGV[6] .. '}:doc:' .. o[1])
-      redis.call('SREM', KEYS[2], o[1])
-      redis.call('HINCRBY', KEYS[3], 'chunks', -o[3])
-      redis.call('HINCRBY', KEYS[3], 'docs', -1)
-      after = after - o[3]
-      table.insert(evicted, o[1])
-    end
-  end
+if (redis.call('HGET', KEYS[3], 'version') or '0') ~= ARGV[1] then
+  return {-3}
 end
--- the old chunks are found through the document's own count, never through a search
+local existed = redis.call('EXISTS', KEYS[1])
+local n = tonumber(ARGV[15])
+local e = tonumber(ARGV[16])
+local k = 5 + old + n
+local a = 17
+for _ = 1, e do
+  local id, count = ARGV[a], tonumber(ARGV[a + 1])
+  redis.call('DEL', KEYS[k])
+  for i = 0, count - 1 do
+    redis.call('DEL', KEYS[k + 1 + i])
+    if vectorset then redis.call('VREM', KEYS[4], id .. ':' .. i) end
+  end
+  redis.call('SREM', KEYS[2], id)
+  redis.call('HINCRBY', KEYS[3], 'chunks', -count)
+  redis.call('HINCRBY', KEYS[3], 'docs', -1)
+  k = k + 1 + count
+  a = a + 2
+end
 for i = 0, old - 1 do
-  redis.call('DEL', ARGV[1] .. i)
+  redis.call('DEL', KEYS[5 + i])
+  if vectorset then redis.call('VREM', KEYS[4], ARGV[6] .. ':' .. i) end
 end
 for i = 0, n - 1 do
-  redis.call('HSET', ARGV[1] .. i, 'content', ARGV[16 + 2 * i], 'embedding', ARGV[17 + 2 * i],
-    'doc', ARGV[7], 'file', ARGV[8], 'ord', tostring(i))
+  local content, embedding = ARGV[a + 2 * i], ARGV[a + 1 + 2 * i]
+  if vectorset then
+    redis.call('HSET', KEYS[5 + old + i], 'content', content, 'doc', ARGV[6], 'file', ARGV[7], 'ord', tostring(i))
+    redis.call('VADD', KEYS[4], 'FP32', embedding, ARGV[6] .. ':' .. i, ARGV[13],
+      'SETATTR', '{"doc":"' .. ARGV[6] .. '","ord":' .. i .. '}')
+  else
+    redis.call('HSET', KEYS[5 + old + i], 'content', content, 'embedding', embedding, 'doc', ARGV[6], 'file', ARGV[7],
+      'ord', tostring(i))
+  end
 end
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'file', ARGV[8], 'sha256', ARGV[2], 'bytes', ARGV[9], 'chunks', tostring(n),
-  'total_chunks', ARGV[10], 'sampled', ARGV[11], 'model', ARGV[3], 'ingested_at', ARGV[5], 'run', ARGV[13])
-redis.call('SADD', KEYS[2], ARGV[7])
-redis.call('HSET', KEYS[3], 'model', ARGV[3], 'dims', ARGV[4], 'last_active', ARGV[5])
+redis.call('HSET', KEYS[1], 'file', ARGV[7], 'sha256', ARGV[2], 'bytes', ARGV[8], 'chunks', tostring(n),
+  'total_chunks', ARGV[9], 'sampled', ARGV[10], 'model', ARGV[3], 'ingested_at', ARGV[5], 'run', ARGV[11])
+redis.call('SADD', KEYS[2], ARGV[6])
+redis.call('HSET', KEYS[3], 'model', ARGV[3], 'dims', ARGV[4], 'last_active', ARGV[5], 'layout', ARGV[12])
 redis.call('HINCRBY', KEYS[3], 'chunks', n - old)
+redis.call('HINCRBY', KEYS[3], 'version', 1)
 if existed == 0 then
   redis.call('HINCRBY', KEYS[3], 'docs', 1)
 end
-redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
-local out = {1, old, n}
-for _, d in ipairs(evicted) do
-  table.insert(out, d)
-end
-return out
+return {1, old, n}

@@ -14,10 +14,14 @@ import org.springframework.util.unit.DataSize;
  * @param jobsDir   declared job specs; unset means the repository's {@code jobs/}, found like {@code models/}
  * @param apiKey    required in {@code X-API-Key} by every state-changing endpoint when set, and always when
  *                  the server listens beyond loopback ({@code POLYPHONY_API_KEY})
+ * @param index     index layout: {@code auto} (vectorset where the server has VADD, search where it has
+ *                  FT.CREATE, scan otherwise), {@code vectorset}, {@code search} or {@code scan}
+ * @param vectorQuantization the vector sets' quantization: {@code q8}, {@code noquant} or {@code bin}
  */
 @ConfigurationProperties("polyphony")
 public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path dataDir, Path jobsDir,
-                                  @DefaultValue("") String apiKey, @DefaultValue Embedding embedding,
+                                  @DefaultValue("") String apiKey, @DefaultValue("auto") String index,
+                                  @DefaultValue("q8") String vectorQuantization, @DefaultValue Embedding embedding,
                                   @DefaultValue Ingest ingest, @DefaultValue Redis redis, @DefaultValue Budget budget) {
 
     /** Where uploads are kept, by room ({@code <data-dir>/uploads/<roomId>/<file>}): the inbox and the archive. */

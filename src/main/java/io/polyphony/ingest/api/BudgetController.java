@@ -3,6 +3,7 @@ package io.polyphony.ingest.api;
 import io.polyphony.ingest.PolyphonyProperties;
 import io.polyphony.ingest.budget.CapacityReport;
 import io.polyphony.ingest.budget.Evictions;
+import io.polyphony.ingest.budget.MemoryGuard;
 import io.polyphony.ingest.roomindex.RoomIndex;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +14,6 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import redis.clients.jedis.RedisClient;
 
 /** Capacity from measurements, and the record of evictions. */
 @RestController
@@ -21,14 +21,14 @@ import redis.clients.jedis.RedisClient;
 @RequestMapping("/api")
 class BudgetController {
 
-    private final ObjectProvider<RedisClient> redis;
+    private final ObjectProvider<MemoryGuard> guard;
     private final ObjectProvider<RoomIndex> rooms;
     private final Evictions evictions;
     private final PolyphonyProperties props;
 
-    BudgetController(ObjectProvider<RedisClient> redis, ObjectProvider<RoomIndex> rooms, Evictions evictions,
+    BudgetController(ObjectProvider<MemoryGuard> guard, ObjectProvider<RoomIndex> rooms, Evictions evictions,
                      PolyphonyProperties props) {
-        this.redis = redis;
+        this.guard = guard;
         this.rooms = rooms;
         this.evictions = evictions;
         this.props = props;
@@ -45,7 +45,7 @@ class BudgetController {
                 throw new IllegalArgumentException("memory '" + memory + "' is not a size such as 512MB or 2GB");
             }
         }
-        return CapacityReport.build(redis.getObject(), rooms.getObject(), 768, bytes, props.budget().memoryFraction());
+        return CapacityReport.build(rooms.getObject(), guard.getObject(), 768, bytes, props.budget().memoryFraction());
     }
 
     @GetMapping("/evictions")

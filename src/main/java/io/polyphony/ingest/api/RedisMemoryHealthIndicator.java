@@ -2,16 +2,24 @@ package io.polyphony.ingest.api;
 
 import io.polyphony.ingest.budget.MemoryGuard;
 import io.polyphony.ingest.budget.RedisMemory;
+import io.polyphony.ingest.roomindex.RedisTopology;
+import io.polyphony.ingest.roomindex.RoomIndex;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.stereotype.Component;
-import redis.clients.jedis.UnifiedJedis;
 
-/** {@code /actuator/health} component {@code redisMemory}: DEGRADED at 90 % of the limit, DOWN when Redis is. */
+/**
+ * {@code /actuator/health} component {@code redisMemory}, per shard ({@code shards}) and in total: DEGRADED when
+ * any shard is at 90 % of its limit, DOWN when Redis cannot be read.
+ */
 @Component("redisMemory")
 @ConditionalOnWebApplication
 class RedisMemoryHealthIndicator extends AbstractHealthIndicator {
@@ -19,35 +27,61 @@ class RedisMemoryHealthIndicator extends AbstractHealthIndicator {
     static final Status DEGRADED = new Status("DEGRADED", "Redis memory at or above 90 % of its limit");
     private static final double MB = 1024.0 * 1024.0;
 
-    private final ObjectProvider<UnifiedJedis> redis;
+    private final ObjectProvider<RoomIndex> rooms;
     private final ObjectProvider<MemoryGuard> guard;
 
-    RedisMemoryHealthIndicator(ObjectProvider<UnifiedJedis> redis, ObjectProvider<MemoryGuard> guard) {
+    RedisMemoryHealthIndicator(ObjectProvider<RoomIndex> rooms, ObjectProvider<MemoryGuard> guard) {
         super("Redis memory could not be read");
-        this.redis = redis;
+        this.rooms = rooms;
         this.guard = guard;
     }
 
     @Override
     protected void doHealthCheck(Health.Builder builder) {
-        RedisMemory m = RedisMemory.read(redis.getObject());
+        RoomIndex index = rooms.getObject();
+        RedisMemory m = RedisMemory.read(index);
+        long perRoom = m.bytesPerRoom().orElse(0);
+        List<Map<String, Object>> shards = new ArrayList<>();
+        long budgetTotal = 0;
+        long fitTotal = 0;
+        List<RedisTopology.Shard> topology = index.topology().shards();
+        for (int i = 0; i < m.shards().size(); i++) {
+            RedisMemory.ShardMemory s = m.shards().get(i);
+            // rooms fit within the ingest's memory budget where there is one, else within the limit
+            MemoryGuard.Budget budget = guard.getObject().budget(topology.get(i));
+            long limit = budget.bytes() > 0 ? budget.bytes() : s.maxBytes();
+            long fit = perRoom > 0 ? Math.max(0, (limit - s.usedBytes()) / perRoom) : 0;
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("shard", s.shard());
+            d.put("usedMemoryMb", round(s.usedBytes() / MB));
+            d.put("maxMemoryMb", round(s.maxBytes() / MB));
+            d.put("maxMemorySource", s.maxFromConfig() ? "maxmemory" : "system memory (maxmemory is 0)");
+            d.put("utilisationPercent", round(100 * s.utilisation()));
+            d.put("activeRooms", s.rooms());
+            d.put("budgetMb", round(limit / MB));
+            d.put("budgetSource", budget.bytes() > 0 ? budget.source()
+                    : "no memory budget: " + (s.maxFromConfig() ? "maxmemory" : "system memory"));
+            if (perRoom > 0) {
+                d.put("roomsThatStillFit", fit);
+            }
+            shards.add(d);
+            budgetTotal += limit;
+            fitTotal += fit;
+        }
         builder.status(m.degraded() ? DEGRADED : Status.UP)
+                .withDetail("layout", index.layout().name())
+                .withDetail("cluster", index.topology().cluster())
                 .withDetail("usedMemoryMb", round(m.usedBytes() / MB))
                 .withDetail("maxMemoryMb", round(m.maxBytes() / MB))
                 .withDetail("maxMemorySource", m.maxFromConfig() ? "maxmemory" : "system memory (maxmemory is 0)")
                 .withDetail("utilisationPercent", round(100 * m.utilisation()))
-                .withDetail("activeRooms", m.rooms());
+                .withDetail("activeRooms", m.rooms())
+                .withDetail("budgetMb", round(budgetTotal / MB))
+                .withDetail("budgetSource", shards.get(0).get("budgetSource"));
         m.bytesPerRoom().ifPresent(b -> builder.withDetail("measuredBytesPerRoom", b));
-        // rooms fit within the ingest's memory budget where there is one, else within the limit above
-        MemoryGuard.Budget budget = guard.getObject().budget();
-        long limit = budget.bytes() > 0 ? budget.bytes() : m.maxBytes();
-        builder.withDetail("budgetMb", round(limit / MB)).withDetail("budgetSource", budget.bytes() > 0 ? budget.source()
-                : "no memory budget: " + (m.maxFromConfig() ? "maxmemory" : "system memory"));
-        if (m.bytesPerRoom().isPresent()) {
-            builder.withDetail("roomsThatStillFit", Math.max(0, (limit - m.usedBytes()) / m.bytesPerRoom().getAsLong()));
-        } else {
-            builder.withDetail("roomsThatStillFit", "unknown until a room is stored (nothing measured yet)");
-        }
+        builder.withDetail("roomsThatStillFit", perRoom > 0 ? fitTotal
+                : "unknown until a room is stored (nothing measured yet)");
+        builder.withDetail("shards", shards);
     }
 
     private static double round(double v) {

@@ -142,7 +142,7 @@ class RoomsController {
         return ResponseEntity.accepted().location(java.net.URI.create("/api/runs/" + e.getId())).body(body);
     }
 
-    /** Marks the room active now (what the rooms' app does by updating its score in {@code rooms}). */
+    /** Marks the room active now (the touch the rooms' app sends; see README). */
     @PostMapping("/{room}/touch")
     Map<String, Object> touch(@PathVariable String room) {
         RoomKeys.requireValidRoom(room);

@@ -45,15 +45,16 @@ public final class Capacity {
      * @param vectorBytes         the embedding field's bytes (dims × 4)
      * @param contentBytes        average content bytes (UTF-8)
      * @param baselineBytes       Redis's own memory with no data ({@code used_memory_startup})
+     * @param layout              the index layout the probe was written in ({@code vectorset}, {@code search}, {@code scan})
      */
     public record Measurement(long bytesPerChunk, long infoDeltaPerChunk, long roomOverheadBytes, int vectorBytes,
-                              long contentBytes, long baselineBytes, int chunks, int dims, String encoding) {
+                              long contentBytes, long baselineBytes, int chunks, int dims, String encoding, String layout) {
     }
 
     private Capacity() {
     }
 
-    public static Measurement measure(UnifiedJedis redis, RoomIndex rooms, int dims, int chunks) {
+    public static Measurement measure(RoomIndex rooms, int dims, int chunks) {
         String room = "capacity-probe-" + UUID.randomUUID().toString().substring(0, 8);
         List<String> texts = SyntheticChunks.generate(chunks, 500, 42);
         Random random = new Random(42);
@@ -73,23 +74,24 @@ public final class Capacity {
             content += t.getBytes(StandardCharsets.UTF_8).length;
         }
         ModelInfo probeModel = new ModelInfo("capacity-probe", dims, 512);
-        long before = RedisMemory.Info.read(redis).storedBytes();
+        UnifiedJedis redis = rooms.topology().client();
+        UnifiedJedis server = rooms.topology().shardOf(room).node();
+        long before = RedisMemory.Info.read(server).storedBytes();
         String docId = RoomKeys.docId(room, "probe.txt");
         try {
             rooms.write(new DocumentWrite(room, docId, "probe.txt", "probe", content, records, chunks, false,
                     probeModel, "capacity"));
-            long after = RedisMemory.Info.read(redis).storedBytes();
-            List<String> chunkKeys = new ArrayList<>(chunks);
+            RedisMemory.Info after = RedisMemory.Info.read(server);
+            List<String> chunkKeys = new ArrayList<>(chunks + 1);
             for (int i = 0; i < chunks; i++) {
                 chunkKeys.add(RoomKeys.chunk(room, docId, i));
             }
+            chunkKeys.add(RoomKeys.vectors(room)); // the vector set, in that layout (absent otherwise: 0)
             long chunkBytes = RoomFootprint.usage(redis, chunkKeys);
             long roomBytes = RoomFootprint.usage(redis, List.of(RoomKeys.doc(room, docId), RoomKeys.docs(room), RoomKeys.meta(room)));
             String encoding = String.valueOf(redis.objectEncoding(chunkKeys.get(0)));
-            long startup = RedisMemory.parse(redis.info("memory")).containsKey("used_memory_startup")
-                    ? Long.parseLong(RedisMemory.parse(redis.info("memory")).get("used_memory_startup")) : 0;
-            return new Measurement(chunkBytes / chunks, Math.max(0, after - before) / chunks, roomBytes, dims * 4,
-                    content / chunks, startup, chunks, dims, encoding);
+            return new Measurement(chunkBytes / chunks, Math.max(0, after.storedBytes() - before) / chunks, roomBytes,
+                    dims * 4, content / chunks, after.startupBytes(), chunks, dims, encoding, rooms.layout().name());
         } finally {
             rooms.deleteRoom(room);
         }

@@ -1,12 +1,13 @@
 package io.polyphony.ingest.budget;
 
+import io.polyphony.ingest.Sizes;
+import io.polyphony.ingest.roomindex.RedisTopology;
 import io.polyphony.ingest.roomindex.RoomIndex;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import redis.clients.jedis.UnifiedJedis;
 
 /** The capacity table for the connected Redis (and optionally a given memory size), as text or as a JSON-ready map. */
 public final class CapacityReport {
@@ -21,10 +22,11 @@ public final class CapacityReport {
      * @param memory   an extra instance size to include (0: none); Redis's own {@code maxmemory} is included when set
      * @param fraction share of an instance the rooms may fill (the memory budget)
      */
-    public static Map<String, Object> build(UnifiedJedis redis, RoomIndex rooms, int dims, long memory, double fraction) {
-        Capacity.Measurement m = Capacity.measure(redis, rooms, dims, PROBE_CHUNKS);
+    public static Map<String, Object> build(RoomIndex rooms, MemoryGuard guard, int dims, long memory, double fraction) {
+        Capacity.Measurement m = Capacity.measure(rooms, dims, PROBE_CHUNKS);
         List<Long> sizes = new ArrayList<>(Capacity.INSTANCE_SIZES);
-        long maxmemory = RedisMemory.Info.read(redis).maxmemory();
+        List<RedisTopology.Shard> shards = rooms.topology().shards();
+        long maxmemory = shards.stream().mapToLong(s -> RedisMemory.Info.read(s.node()).maxmemory()).max().orElse(0);
         for (long extra : new long[] {memory, maxmemory}) {
             if (extra > 0 && !sizes.contains(extra)) {
                 sizes.add(extra);
@@ -32,6 +34,7 @@ public final class CapacityReport {
         }
         sizes.sort(null);
         Map<String, Object> out = new LinkedHashMap<>();
+        out.put("layout", m.layout());
         out.put("bytesPerChunk", m.bytesPerChunk());
         out.put("infoDeltaBytesPerChunk", m.infoDeltaPerChunk());
         out.put("vectorBytes", m.vectorBytes());
@@ -58,14 +61,54 @@ public final class CapacityReport {
             scenarios.put(s.name(), sc);
         }
         out.put("scenarios", scenarios);
+        out.put("shards", shards(rooms, guard, m, shards));
+        return out;
+    }
+
+    /** Per shard (and in total): memory used, its budget, and rooms of each size that still fit in what is left. */
+    private static Map<String, Object> shards(RoomIndex rooms, MemoryGuard guard, Capacity.Measurement m,
+                                              List<RedisTopology.Shard> shards) {
+        List<Map<String, Object>> list = new ArrayList<>();
+        Map<String, Long> total = new LinkedHashMap<>();
+        long used = 0;
+        long budgets = 0;
+        for (RedisTopology.Shard shard : shards) {
+            RedisMemory.Info info = RedisMemory.Info.read(shard.node());
+            MemoryGuard.Budget budget = guard.budget(shard);
+            long limit = budget.bytes() > 0 ? budget.bytes() : info.systemMemory();
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("shard", shard.name());
+            s.put("usedBytes", info.usedBytes());
+            s.put("maxmemory", info.maxmemory());
+            s.put("budgetBytes", budget.bytes());
+            s.put("budgetSource", budget.bytes() > 0 ? budget.source() : "no budget: the machine's memory");
+            Map<String, Long> fit = new LinkedHashMap<>();
+            for (Capacity.Scenario sc : Capacity.SCENARIOS) {
+                double perRoom = sc.chunksPerRoom() * m.bytesPerChunk() + m.roomOverheadBytes();
+                long n = Math.max(0, (long) Math.floor((limit - info.usedBytes()) / perRoom));
+                fit.put(sc.name(), n);
+                total.merge(sc.name(), n, Long::sum);
+            }
+            s.put("roomsThatStillFit", fit);
+            list.add(s);
+            used += info.usedBytes();
+            budgets += budget.bytes();
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("cluster", rooms.topology().cluster());
+        out.put("perShard", list);
+        out.put("usedBytes", used);
+        out.put("budgetBytes", budgets);
+        out.put("roomsThatStillFit", total);
         return out;
     }
 
     @SuppressWarnings("unchecked")
     public static String text(Map<String, Object> r) {
         StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "index layout: %s%n", r.get("layout")));
         sb.append(String.format(Locale.ROOT, "measured: %,d bytes per chunk (MEMORY USAGE; used_memory grew %,d per chunk)"
-                        + " for %d-dim FLOAT32 vectors (%,d bytes) and %,d bytes of content, encoding %s; %,d bytes per room"
+                        + " for %d-dim vectors (%,d bytes as FLOAT32) and %,d bytes of content, encoding %s; %,d bytes per room"
                         + " for its doc hash, doc set and meta%n",
                 r.get("bytesPerChunk"), r.get("infoDeltaBytesPerChunk"), r.get("dims"), r.get("vectorBytes"),
                 r.get("contentBytes"), r.get("chunkEncoding"), r.get("roomOverheadBytes")));
@@ -82,6 +125,22 @@ public final class CapacityReport {
             ((Map<String, Long>) sc.get("rooms")).values().forEach(v -> sb.append(String.format(Locale.ROOT, "%,10d", v)));
             sb.append('\n');
         }
+        Map<String, Object> sh = (Map<String, Object>) r.get("shards");
+        sb.append(String.format("%nrooms that still fit in what is left of each %s's budget:%n%n",
+                Boolean.TRUE.equals(sh.get("cluster")) ? "shard (master)" : "server"));
+        sb.append(String.format("%-24s %12s %12s", "shard", "used", "budget"));
+        scenarios.keySet().forEach(k -> sb.append(String.format("%10s", k)));
+        sb.append('\n');
+        for (Map<String, Object> s : (List<Map<String, Object>>) sh.get("perShard")) {
+            sb.append(String.format("%-24s %12s %12s", s.get("shard"), Sizes.human((Long) s.get("usedBytes")),
+                    (Long) s.get("budgetBytes") > 0 ? Sizes.human((Long) s.get("budgetBytes")) : "none"));
+            ((Map<String, Long>) s.get("roomsThatStillFit")).values().forEach(v -> sb.append(String.format(Locale.ROOT, "%,10d", v)));
+            sb.append('\n');
+        }
+        sb.append(String.format("%-24s %12s %12s", "total", Sizes.human((Long) sh.get("usedBytes")),
+                (Long) sh.get("budgetBytes") > 0 ? Sizes.human((Long) sh.get("budgetBytes")) : "none"));
+        ((Map<String, Long>) sh.get("roomsThatStillFit")).values().forEach(v -> sb.append(String.format(Locale.ROOT, "%,10d", v)));
+        sb.append('\n');
         return sb.toString();
     }
 }

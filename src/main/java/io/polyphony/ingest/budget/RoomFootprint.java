@@ -1,5 +1,6 @@
 package io.polyphony.ingest.budget;
 
+import io.polyphony.ingest.roomindex.RoomIndex;
 import io.polyphony.ingest.roomindex.RoomKeys;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,16 +11,17 @@ import redis.clients.jedis.UnifiedJedis;
 
 /**
  * What rooms really take in Redis, from {@code MEMORY USAGE} of their keys (exact for hashes of this
- * size: {@code SAMPLES 0}). Measures a few recently active rooms, not the whole keyspace.
+ * size: {@code SAMPLES 0}), the vector set included in that layout. Measures a few recently active rooms,
+ * not the whole keyspace.
  *
  * @param rooms  rooms measured
  * @param chunks chunks in them
- * @param bytes  bytes of every key of those rooms (chunks, documents, doc set, meta)
+ * @param bytes  bytes of every key of those rooms (chunks, documents, doc set, meta, vector set)
  */
 public record RoomFootprint(int rooms, long chunks, long bytes) {
 
-    public static RoomFootprint measure(UnifiedJedis redis, int maxRooms) {
-        return measure(redis, redis.zrevrange(RoomKeys.ROOMS, 0, maxRooms - 1));
+    public static RoomFootprint measure(RoomIndex index, int maxRooms) {
+        return measure(index.topology().client(), index.activity().mostRecentFirst(maxRooms));
     }
 
     /** One room's keys. */
@@ -35,7 +37,7 @@ public record RoomFootprint(int rooms, long chunks, long bytes) {
             if (!RoomKeys.isValidRoom(room)) {
                 continue;
             }
-            List<String> keys = new ArrayList<>(List.of(RoomKeys.meta(room), RoomKeys.docs(room)));
+            List<String> keys = new ArrayList<>(List.of(RoomKeys.meta(room), RoomKeys.docs(room), RoomKeys.vectors(room)));
             for (String doc : redis.smembers(RoomKeys.docs(room))) {
                 keys.add(RoomKeys.doc(room, doc));
                 Map<String, String> d = redis.hgetAll(RoomKeys.doc(room, doc));
@@ -51,7 +53,8 @@ public record RoomFootprint(int rooms, long chunks, long bytes) {
         return new RoomFootprint(rooms, chunks, bytes);
     }
 
-    static long usage(UnifiedJedis redis, List<String> keys) {
+    /** {@code MEMORY USAGE} of the keys, summed; a key that does not exist counts 0. */
+    public static long usage(UnifiedJedis redis, List<String> keys) {
         List<Response<Long>> sizes = new ArrayList<>(keys.size());
         try (AbstractPipeline p = redis.pipelined()) {
             for (String k : keys) {

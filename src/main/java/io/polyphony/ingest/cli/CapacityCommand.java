@@ -2,6 +2,7 @@ package io.polyphony.ingest.cli;
 
 import io.polyphony.ingest.PolyphonyProperties;
 import io.polyphony.ingest.budget.CapacityReport;
+import io.polyphony.ingest.budget.MemoryGuard;
 import io.polyphony.ingest.roomindex.RoomIndex;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -10,19 +11,18 @@ import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 import org.springframework.util.unit.DataSize;
-import redis.clients.jedis.RedisClient;
 import tools.jackson.databind.json.JsonMapper;
 
 /** {@code capacity [--memory 1GB] [--json]}: rooms that fit per instance size, from measured bytes per chunk. */
 @Component
 class CapacityCommand implements Command {
 
-    private final ObjectProvider<RedisClient> redis;
+    private final ObjectProvider<MemoryGuard> guard;
     private final ObjectProvider<RoomIndex> rooms;
     private final PolyphonyProperties props;
 
-    CapacityCommand(ObjectProvider<RedisClient> redis, ObjectProvider<RoomIndex> rooms, PolyphonyProperties props) {
-        this.redis = redis;
+    CapacityCommand(ObjectProvider<MemoryGuard> guard, ObjectProvider<RoomIndex> rooms, PolyphonyProperties props) {
+        this.guard = guard;
         this.rooms = rooms;
         this.props = props;
     }
@@ -49,7 +49,7 @@ class CapacityCommand implements Command {
                 return CommandLineDispatcher.USAGE;
             }
         }
-        Map<String, Object> report = CapacityReport.build(redis.getObject(), rooms.getObject(), 768, memory,
+        Map<String, Object> report = CapacityReport.build(rooms.getObject(), guard.getObject(), 768, memory,
                 props.budget().memoryFraction());
         out.print(a.flag("--json") ? JsonMapper.shared().writeValueAsString(report) + "\n" : CapacityReport.text(report));
         return 0;

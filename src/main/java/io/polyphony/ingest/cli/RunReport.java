@@ -1,8 +1,11 @@
 package io.polyphony.ingest.cli;
 
 import io.polyphony.ingest.Outcome;
+import io.polyphony.ingest.Sizes;
+import io.polyphony.ingest.budget.RedisMemory;
 import io.polyphony.ingest.job.FileResult;
 import io.polyphony.ingest.job.IngestRuns;
+import io.polyphony.ingest.roomindex.RedisTopology;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +16,6 @@ import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
-import redis.clients.jedis.RedisClient;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The end of an ingest or replay: a summary table, or one JSON document; the exit code. */
@@ -21,9 +23,9 @@ import tools.jackson.databind.json.JsonMapper;
 public class RunReport {
 
     private final IngestRuns runs;
-    private final ObjectProvider<RedisClient> redis;
+    private final ObjectProvider<RedisTopology> redis;
 
-    public RunReport(IngestRuns runs, ObjectProvider<RedisClient> redis) {
+    public RunReport(IngestRuns runs, ObjectProvider<RedisTopology> redis) {
         this.runs = runs;
         this.redis = redis;
     }
@@ -88,14 +90,10 @@ public class RunReport {
 
     private String redisMemory() {
         try {
-            for (String line : redis.getObject().info("memory").split("\r?\n")) {
-                if (line.startsWith("used_memory_human:")) {
-                    return line.substring("used_memory_human:".length()).trim();
-                }
-            }
+            return Sizes.human(redis.getObject().shards().stream()
+                    .mapToLong(s -> RedisMemory.Info.read(s.node()).usedBytes()).sum());
         } catch (RuntimeException e) {
             return "unknown (" + e.getMessage() + ")";
         }
-        return "unknown";
     }
 }

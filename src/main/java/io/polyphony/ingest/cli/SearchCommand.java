@@ -61,7 +61,7 @@ public class SearchCommand implements Command {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("room", room);
             doc.put("query", query);
-            doc.put("method", index.searchMethod());
+            doc.put("method", index.searchMethod(room));
             doc.put("hits", hits.stream().map(h -> {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("score", h.score());

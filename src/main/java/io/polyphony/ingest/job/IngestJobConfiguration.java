@@ -3,7 +3,6 @@ package io.polyphony.ingest.job;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polyphony.ingest.PolyphonyProperties;
-import io.polyphony.ingest.budget.Evictions;
 import io.polyphony.ingest.budget.MemoryGuard;
 import io.polyphony.ingest.chunk.TextChunker;
 import io.polyphony.ingest.embed.Embedder;
@@ -29,7 +28,6 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
-import redis.clients.jedis.RedisClient;
 
 /**
  * The ingest job: one chunk-oriented step whose item is a file. A transaction covers a few files: their
@@ -135,21 +133,6 @@ public class IngestJobConfiguration {
     @Bean
     public IngestMetrics ingestMetrics(ObjectProvider<MeterRegistry> registry) {
         return new IngestMetrics(registry.getIfAvailable(SimpleMeterRegistry::new));
-    }
-
-    @Bean
-    public Evictions evictions(JdbcTemplate jdbcTemplate) {
-        return new Evictions(jdbcTemplate);
-    }
-
-    /** Lazy, like every Redis bean: commands that never write a room start no Redis. */
-    @Bean
-    @Lazy
-    public MemoryGuard memoryGuard(RedisClient redisClient, RoomIndex roomIndex, Evictions evictions,
-                                   PolyphonyProperties props) {
-        PolyphonyProperties.Budget b = props.budget();
-        return new MemoryGuard(redisClient, roomIndex, evictions, b.memoryFraction(),
-                b.memory() == null ? 0 : b.memory().toBytes(), b.inactiveAfter(), Clock.systemUTC());
     }
 
     @Bean

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /** Live counters of the running ingest, for the progress line. */
 public class IngestProgress {
@@ -13,6 +14,7 @@ public class IngestProgress {
     private final AtomicInteger filesDone = new AtomicInteger();
     private final AtomicLong chunksWritten = new AtomicLong();
     private volatile long startedNanos = System.nanoTime();
+    private volatile Consumer<List<FileResult>> afterWrites = results -> { };
 
     public void start(int total, int alreadyDone) {
         totalFiles.set(total);
@@ -26,6 +28,15 @@ public class IngestProgress {
         long written = results.stream().filter(r -> r.outcome() == Outcome.INGESTED
                 || r.outcome() == Outcome.SAMPLED).mapToLong(FileResult::chunks).sum();
         chunksWritten.addAndGet(written);
+        afterWrites.accept(results);
+    }
+
+    /**
+     * Runs after each transaction's files were written to Redis and recorded, before the transaction commits: a
+     * deterministic point at which tests take Redis away. Null removes it.
+     */
+    public void afterWrites(Consumer<List<FileResult>> hook) {
+        this.afterWrites = hook == null ? results -> { } : hook;
     }
 
     /** "files 12/40 · chunks 3,400 · 26.1 chunks/s · ETA 1m 20s" */

@@ -2,13 +2,12 @@ package io.polyphony.ingest.roomindex;
 
 import io.polyphony.ingest.PolyphonyProperties;
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 
 /** Redis beans are lazy: commands that never touch a room (embed) start no server. */
 @Configuration(proxyBeanMethods = false)
@@ -20,21 +19,29 @@ public class RedisConfiguration {
         return EmbeddedRedis.start(props.dataDir().resolve("redis"), props.redis().embeddedPort());
     }
 
+    /** {@code REDIS_URL}: a standalone server or any node of a cluster (detected); empty: the embedded server. */
     @Bean(destroyMethod = "close")
     @Lazy
-    public RedisClient redisClient(PolyphonyProperties props, ObjectProvider<EmbeddedRedis> embedded) {
+    public RedisTopology redisTopology(PolyphonyProperties props, ObjectProvider<EmbeddedRedis> embedded) {
         String url = props.redis().url();
         if (url == null || url.isBlank()) {
-            return RedisClient.create("127.0.0.1", embedded.getObject().port());
+            return RedisTopology.connect("127.0.0.1", embedded.getObject().port());
         }
-        return RedisClient.create(URI.create(url));
+        return RedisTopology.connect(URI.create(url));
+    }
+
+    /** The client room commands go through; closed with the topology. */
+    @Bean(destroyMethod = "")
+    @Lazy
+    public UnifiedJedis redisClient(RedisTopology topology) {
+        return topology.client();
     }
 
     @Bean
     @Lazy
-    public RoomIndex roomIndex(RedisClient redis) {
-        RedisPolicy.requireNoEviction(redis);
-        return new RoomIndex(redis, Clock.systemUTC());
+    public IndexLayout indexLayout(RedisTopology topology, PolyphonyProperties props) {
+        return IndexLayouts.choose(topology.client(), topology.shards().get(0).node(), props.index(),
+                props.vectorQuantization());
     }
 
     @Bean

@@ -4,11 +4,16 @@ import java.time.Duration;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.exceptions.JedisClusterOperationException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * Retries what fails because Redis cannot be reached, with exponential backoff; data errors
- * ({@code JedisDataException}) are not retried. When Redis stays down, the last error propagates with
+ * Retries what fails because Redis cannot be reached, with exponential backoff: a connection error, a
+ * cluster that could not route the command (a master down or failing over: {@code CLUSTERDOWN},
+ * {@code TRYAGAIN}, no more attempts), or a server still loading its data ({@code LOADING}). Other data
+ * errors ({@code JedisDataException}) are not retried. When Redis stays down, the last error propagates with
  * a message saying so, so the step fails and the run can be restarted later.
  */
 public final class Retrying {
@@ -37,7 +42,10 @@ public final class Retrying {
         for (int attempt = 1; ; attempt++) {
             try {
                 return action.get();
-            } catch (JedisConnectionException e) {
+            } catch (JedisException e) {
+                if (!unavailable(e)) {
+                    throw e;
+                }
                 if (attempt >= attempts) {
                     throw new RedisUnavailableException("Redis unavailable while " + what + " (gave up after "
                             + attempts + " attempts): " + e.getMessage(), e);
@@ -53,6 +61,16 @@ public final class Retrying {
                 delay = Math.min(maxDelay.toMillis(), delay * 2);
             }
         }
+    }
+
+    /** True for the errors that mean "Redis is not reachable now", as opposed to a refused command. */
+    public static boolean unavailable(JedisException e) {
+        if (e instanceof JedisConnectionException || e instanceof JedisClusterOperationException) {
+            return true;
+        }
+        String m = String.valueOf(e.getMessage());
+        return e instanceof JedisDataException && (m.startsWith("CLUSTERDOWN") || m.startsWith("TRYAGAIN")
+                || m.startsWith("LOADING") || m.startsWith("MASTERDOWN"));
     }
 
     public static final class RedisUnavailableException extends RuntimeException {

@@ -24,7 +24,8 @@ import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * A room's vectors in Redis, in the layout of {@link RoomKeys}: atomic document writes, the unchanged
- * check, and exact top-k search over the room's chunks (cosine; vectors are unit length).
+ * check, search through the {@link IndexLayout} in use, room listing, touch and delete. Works the same on a
+ * standalone Redis and on a cluster: every script touches the keys of one room, all declared.
  */
 public final class RoomIndex {
 
@@ -43,7 +44,6 @@ public final class RoomIndex {
     public record StoredDocument(String sha256, String model, String run, int chunks, int totalChunks, boolean sampled) {
     }
 
-    /** {@code written} is false when the room already held this content. */
     /**
      * @param written    the document was written (false: unchanged, or refused by the room's budget)
      * @param refused    the room's chunk budget refused it; {@code oldChunks} is then the room's chunks now and
@@ -62,12 +62,15 @@ public final class RoomIndex {
 
     private static final byte[] WRITE_SCRIPT = resource("roomindex/write-document.lua");
     private static final byte[] DELETE_ROOM_SCRIPT = resource("roomindex/delete-room.lua");
+    private static final String TOUCH_SCRIPT = new String(resource("roomindex/touch-room.lua"), UTF_8);
+    /** Attempts of a write or delete whose reading of the room went stale (another writer got there first). */
+    private static final int ATTEMPTS = 20;
 
     /** What deleting a room removed. */
     public record Deleted(long keys, long chunks, long documents) {
     }
 
-    /** A room as listed: from its meta hash and its score in {@code rooms}. */
+    /** A room as listed: from its meta hash and its activity. */
     public record RoomSummary(String room, String model, int dims, long docs, long chunks, long lastActive) {
     }
 
@@ -77,18 +80,48 @@ public final class RoomIndex {
     }
 
     private final UnifiedJedis redis;
+    private final RedisTopology topology;
+    private final IndexLayout layout;
+    private final RoomActivity activity;
     private final Clock clock;
-    private final SearchModule searchModule;
 
-    public RoomIndex(UnifiedJedis redis, Clock clock) {
-        this.redis = redis;
+    public RoomIndex(RedisTopology topology, IndexLayout layout, Clock clock) {
+        this.redis = topology.client();
+        this.topology = topology;
+        this.layout = layout;
+        this.activity = new RoomActivity(topology);
         this.clock = clock;
-        this.searchModule = new SearchModule(redis);
     }
 
-    /** How {@link #search} finds neighbours on this server: the search module's KNN, or an exact scan. */
+    /** The layout the server's capabilities give ({@code polyphony.index=auto}, Q8 vector sets). */
+    public RoomIndex(RedisTopology topology, Clock clock) {
+        this(topology, IndexLayouts.choose(topology.client(), topology.shards().get(0).node(), "auto", "q8"), clock);
+    }
+
+    public RedisTopology topology() {
+        return topology;
+    }
+
+    public IndexLayout layout() {
+        return layout;
+    }
+
+    public RoomActivity activity() {
+        return activity;
+    }
+
+    /** How {@link #search} finds neighbours on this server, for rooms written in its layout. */
     public String searchMethod() {
-        return searchModule.present() ? "FT.SEARCH KNN" : "exact";
+        return layout.searchMethod();
+    }
+
+    /** How {@link #search} finds the room's neighbours (a room written in another layout is read in its own). */
+    public String searchMethod(String room) {
+        return layoutOf(room).searchMethod();
+    }
+
+    private IndexLayout layoutOf(String room) {
+        return IndexLayouts.forRoom(redis.hget(RoomKeys.meta(room), "layout"), layout, redis);
     }
 
     /** True when the room holds this document with the same content and model: nothing to do. */
@@ -138,154 +171,209 @@ public final class RoomIndex {
         return write(w, RoomBudget.NONE);
     }
 
+    /** The room as read before a write: its version and counters, and what it holds of the document. */
+    private record Snapshot(String version, long roomChunks, String model, String dims, String layout,
+                            int docChunks, String docSha, String docModel) {
+    }
+
+    private Snapshot snapshot(String room, String docId) {
+        Response<List<String>> meta;
+        Response<List<String>> doc;
+        try (AbstractPipeline p = redis.pipelined()) {
+            // the version first: whatever changes after it is read makes the write script refuse the snapshot
+            meta = p.hmget(RoomKeys.meta(room), "version", "chunks", "model", "dims", "layout");
+            doc = p.hmget(RoomKeys.doc(room, docId), "chunks", "sha256", "model");
+            p.sync();
+        }
+        List<String> m = meta.get();
+        List<String> d = doc.get();
+        return new Snapshot(m.get(0) == null ? "0" : m.get(0), parseLong(m.get(1)), m.get(2), m.get(3), m.get(4),
+                parse(d.get(0)), d.get(1), d.get(2));
+    }
+
     /** Writes the document atomically, within the room's budget: refused, or written after evicting, never half. */
     public WriteResult write(DocumentWrite w, RoomBudget budget) {
-        requireCompatible(w.room(), w.model());
         for (ChunkRecord c : w.chunks()) {
             if (c.embedding().length != w.model().dimensions()) {
                 throw new IllegalArgumentException("chunk vector has " + c.embedding().length + " dims, model "
                         + w.model().name() + " has " + w.model().dimensions());
             }
         }
-        List<byte[]> keys = List.of(b(RoomKeys.doc(w.room(), w.docId())), b(RoomKeys.docs(w.room())),
-                b(RoomKeys.meta(w.room())), b(RoomKeys.ROOMS));
-        List<byte[]> args = new ArrayList<>(15 + 2 * w.chunks().size());
-        args.add(b(RoomKeys.chunkPrefix(w.room()) + w.docId() + ":"));
+        String room = w.room();
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            Snapshot s = snapshot(room, w.docId());
+            if (s.model() != null) {
+                w.model().requireCompatible("room " + room, s.model(), s.dims() == null ? -1 : Integer.parseInt(s.dims()));
+                requireLayout(room, s.layout());
+            }
+            int old = s.docChunks();
+            int n = w.chunks().size();
+            if (w.sha256().equals(s.docSha()) && w.model().name().equals(s.docModel())) {
+                return new WriteResult(false, old, old);
+            }
+            int roomChunks = (int) s.roomChunks();
+            if (budget.refuses(roomChunks, old, n)) {
+                return new WriteResult(false, roomChunks, roomChunks - old + n, true, List.of());
+            }
+            List<Victim> victims = budget.maxChunks() > 0 && roomChunks - old + n > budget.maxChunks()
+                    ? oldestDocuments(room, w.docId(), roomChunks - old + n - budget.maxChunks()) : List.of();
+            List<?> r = (List<?>) evalWrite(w, s, victims);
+            long code = (Long) r.get(0);
+            if (code == -3L) {
+                continue; // the room changed after it was read: read it again
+            }
+            if (code == 1L) {
+                activity.active(room, clock.millis());
+                layout.written(room, w.model().dimensions());
+            }
+            return new WriteResult(code == 1L, ((Long) r.get(1)).intValue(), ((Long) r.get(2)).intValue(), false,
+                    victims.stream().map(Victim::docId).toList());
+        }
+        throw new IllegalStateException("room " + room + " kept changing while " + w.file() + " was written ("
+                + ATTEMPTS + " attempts); try again");
+    }
+
+    private void requireLayout(String room, String recorded) {
+        boolean inVectorSet = "vectorset".equals(recorded);
+        if (inVectorSet != layout.vectorSet()) {
+            throw new IllegalStateException("room " + room + " holds its vectors in the " + (recorded == null ? "scan"
+                    : recorded) + " layout, but this server writes the " + layout.name() + " layout (polyphony.index);"
+                    + " set polyphony.index=" + (inVectorSet ? "vectorset" : "scan") + ", or delete the room and"
+                    + " ingest its files again");
+        }
+    }
+
+    /** A document to evict for room: its id and chunk count. */
+    private record Victim(String docId, int chunks) {
+    }
+
+    /** The room's oldest documents (by {@code ingested_at}, then id), other than {@code except}, that free {@code need} chunks. */
+    private List<Victim> oldestDocuments(String room, String except, int need) {
+        List<String> ids = new ArrayList<>(redis.smembers(RoomKeys.docs(room)));
+        ids.remove(except);
+        List<Response<List<String>>> rows = new ArrayList<>(ids.size());
+        try (AbstractPipeline p = redis.pipelined()) {
+            for (String d : ids) {
+                rows.add(p.hmget(RoomKeys.doc(room, d), "ingested_at", "chunks"));
+            }
+            p.sync();
+        }
+        List<long[]> order = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            List<String> row = rows.get(i).get();
+            order.add(new long[] {parseLong(row.get(0)), parse(row.get(1)), i});
+        }
+        order.sort(Comparator.<long[]>comparingLong(o -> o[0]).thenComparing(o -> ids.get((int) o[2])));
+        List<Victim> out = new ArrayList<>();
+        int freed = 0;
+        for (long[] o : order) {
+            if (freed >= need) {
+                break;
+            }
+            out.add(new Victim(ids.get((int) o[2]), (int) o[1]));
+            freed += (int) o[1];
+        }
+        return out;
+    }
+
+    private Object evalWrite(DocumentWrite w, Snapshot s, List<Victim> victims) {
+        String room = w.room();
+        int old = s.docChunks();
+        int n = w.chunks().size();
+        List<byte[]> keys = new ArrayList<>(4 + old + n);
+        keys.add(b(RoomKeys.doc(room, w.docId())));
+        keys.add(b(RoomKeys.docs(room)));
+        keys.add(b(RoomKeys.meta(room)));
+        keys.add(b(RoomKeys.vectors(room)));
+        for (int i = 0; i < old; i++) {
+            keys.add(b(RoomKeys.chunk(room, w.docId(), i)));
+        }
+        for (int i = 0; i < n; i++) {
+            keys.add(b(RoomKeys.chunk(room, w.docId(), i)));
+        }
+        for (Victim v : victims) {
+            keys.add(b(RoomKeys.doc(room, v.docId())));
+            for (int i = 0; i < v.chunks(); i++) {
+                keys.add(b(RoomKeys.chunk(room, v.docId(), i)));
+            }
+        }
+        List<byte[]> args = new ArrayList<>(16 + 2 * victims.size() + 2 * n);
+        args.add(b(s.version()));
         args.add(b(w.sha256()));
         args.add(b(w.model().name()));
         args.add(b(Integer.toString(w.model().dimensions())));
         args.add(b(Long.toString(clock.millis())));
-        args.add(b(w.room()));
         args.add(b(w.docId()));
         args.add(b(w.file()));
         args.add(b(Long.toString(w.bytes())));
         args.add(b(Integer.toString(w.totalChunks())));
         args.add(b(w.sampled() ? "1" : "0"));
-        args.add(b(Integer.toString(w.chunks().size())));
         args.add(b(w.run() == null ? "" : w.run()));
-        args.add(b(Integer.toString(budget.maxChunks())));
-        args.add(b(budget.evictOldest() ? "evict-oldest" : "reject"));
+        args.add(b(layout.name()));
+        args.add(b(layout.quantization()));
+        args.add(b(Integer.toString(old)));
+        args.add(b(Integer.toString(n)));
+        args.add(b(Integer.toString(victims.size())));
+        for (Victim v : victims) {
+            args.add(b(v.docId()));
+            args.add(b(Integer.toString(v.chunks())));
+        }
         for (ChunkRecord c : w.chunks()) {
             args.add(b(c.content()));
             args.add(toBytes(c.embedding()));
         }
-        Object result;
         try {
-            result = redis.eval(WRITE_SCRIPT, keys, args);
+            return redis.eval(WRITE_SCRIPT, keys, args);
         } catch (JedisDataException e) {
-            if (String.valueOf(e.getMessage()).contains("MODEL_MISMATCH")) {
-                // another writer set the room's model between our check and the script: say so clearly
-                requireCompatible(w.room(), w.model());
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("MODEL_MISMATCH")) {
+                // another writer set the room's model between our reading and the script: say so clearly
+                requireCompatible(room, w.model());
+            }
+            if (m.contains("LAYOUT_MISMATCH")) {
+                requireLayout(room, redis.hget(RoomKeys.meta(room), "layout"));
             }
             throw e;
         }
-        List<?> r = (List<?>) result;
-        long code = (Long) r.get(0);
-        if (code == -1L) {
-            return new WriteResult(false, ((Long) r.get(1)).intValue(), ((Long) r.get(2)).intValue(), true, List.of());
-        }
-        searchModule.ensureIndex(w.room(), w.model().dimensions());
-        List<String> evicted = r.subList(3, r.size()).stream().map(o -> new String((byte[]) o, UTF_8)).toList();
-        return new WriteResult(code == 1L, ((Long) r.get(1)).intValue(), ((Long) r.get(2)).intValue(), false, evicted);
     }
 
-    /**
-     * Top-k chunks of the room by cosine similarity: the search module's KNN where the server has it,
-     * else an exact scan of every chunk (dot product with the unit query vector).
-     */
+    /** Top-k chunks of the room by cosine similarity, through the layout the room was written in. */
     public List<Hit> search(String room, float[] query, int k) {
-        if (searchModule.present()) {
-            String dims = redis.hget(RoomKeys.meta(room), "dims");
-            if (dims == null) {
-                return List.of();
-            }
-            searchModule.ensureIndex(room, Integer.parseInt(dims)); // rooms written before the module was loaded
-            return searchModule.knn(room, query, k).stream()
-                    .map(h -> new Hit(h.doc(), h.file(), h.ord(), h.content(), h.score())).toList();
-        }
-        return exactSearch(room, query, k);
+        return layoutOf(room).search(room, query, k);
     }
 
-    /** Every chunk of the room, scored by dot product with the unit query vector. */
-    public List<Hit> exactSearch(String room, float[] query, int k) {
-        List<String> docIds = new ArrayList<>(redis.smembers(RoomKeys.docs(room)));
-        docIds.sort(null);
-        List<Response<List<String>>> docInfo = new ArrayList<>();
-        try (AbstractPipeline p = redis.pipelined()) {
-            for (String d : docIds) {
-                docInfo.add(p.hmget(RoomKeys.doc(room, d), "chunks", "file"));
-            }
-            p.sync();
-        }
-        PriorityQueue<Hit> best = new PriorityQueue<>(Comparator.comparingDouble(Hit::score));
-        byte[][] fields = {b("content"), b("embedding")};
-        for (int i = 0; i < docIds.size(); i++) {
-            List<String> info = docInfo.get(i).get();
-            int chunks = info.get(0) == null ? 0 : Integer.parseInt(info.get(0));
-            List<Response<List<byte[]>>> rows = new ArrayList<>(chunks);
-            try (AbstractPipeline p = redis.pipelined()) {
-                for (int n = 0; n < chunks; n++) {
-                    rows.add(p.hmget(b(RoomKeys.chunk(room, docIds.get(i), n)), fields));
-                }
-                p.sync();
-            }
-            for (int n = 0; n < chunks; n++) {
-                List<byte[]> row = rows.get(n).get();
-                if (row.get(1) == null) {
-                    continue;
-                }
-                float[] v = fromBytes(row.get(1));
-                if (v.length != query.length) {
-                    throw new IllegalStateException("room " + room + " holds " + v.length + "-dim vectors, query has " + query.length);
-                }
-                double score = 0;
-                for (int j = 0; j < v.length; j++) {
-                    score += v[j] * query[j];
-                }
-                if (best.size() < k || score > best.peek().score()) {
-                    best.add(new Hit(docIds.get(i), info.get(1), n, new String(row.get(0), UTF_8), score));
-                    if (best.size() > k) {
-                        best.poll();
-                    }
-                }
-            }
-        }
-        List<Hit> out = new ArrayList<>(best);
-        out.sort(Comparator.comparingDouble(Hit::score).reversed());
-        return out;
-    }
-
-    /** Marks an existing room active now; empty when there is no such room. */
+    /** Marks an existing room active now (the rooms' app's touch script, then the registry); empty when there is no such room. */
     public Optional<Long> touch(String room) {
-        if (!redis.exists(RoomKeys.meta(room))) {
+        long now = clock.millis();
+        Object touched = redis.eval(TOUCH_SCRIPT, List.of(RoomKeys.meta(room)), List.of(Long.toString(now)));
+        if (!Long.valueOf(1).equals(touched)) {
             return Optional.empty();
         }
-        long now = clock.millis();
-        redis.zadd(RoomKeys.ROOMS, now, room);
-        redis.hset(RoomKeys.meta(room), "last_active", Long.toString(now));
+        activity.active(room, now);
         return Optional.of(now);
     }
 
-    /** Rooms by last activity, most recent first. */
+    /** Rooms by last activity, most recent first (the registry's order; see {@link RoomActivity}). */
     public List<RoomSummary> rooms() {
-        List<String> ids = new ArrayList<>(redis.zrevrange(RoomKeys.ROOMS, 0, -1));
-        List<RoomSummary> out = new ArrayList<>(ids.size());
-        for (String id : ids) {
+        List<RoomSummary> out = new ArrayList<>();
+        for (String id : activity.mostRecentFirst(Integer.MAX_VALUE)) {
             if (RoomKeys.isValidRoom(id)) {
                 room(id).ifPresent(out::add);
             }
         }
+        out.sort(Comparator.comparingLong(RoomSummary::lastActive).reversed());
         return out;
     }
 
     public Optional<RoomSummary> room(String room) {
         Map<String, String> m = redis.hgetAll(RoomKeys.meta(room));
-        if (m.isEmpty()) {
+        if (m.get("dims") == null) {
             return Optional.empty();
         }
         Double score = redis.zscore(RoomKeys.ROOMS, room);
+        long last = Math.max(parseLong(m.get("last_active")), score == null ? 0 : score.longValue());
         return Optional.of(new RoomSummary(room, m.get("model"), parse(m.get("dims")), redis.scard(RoomKeys.docs(room)),
-                parseLong(m.get("chunks")), score != null ? score.longValue() : parseLong(m.get("last_active"))));
+                parseLong(m.get("chunks")), last));
     }
 
     /** The room's documents, by file name. */
@@ -304,13 +392,43 @@ public final class RoomIndex {
         return out;
     }
 
-    /** Removes every key of the room in one script, and its search index. Other rooms are untouched. */
+    /** Removes every key of the room in one script, then its search index and its registry entry. Other rooms are untouched. */
     public Deleted deleteRoom(String room) {
-        List<byte[]> keys = List.of(b(RoomKeys.docs(room)), b(RoomKeys.meta(room)), b(RoomKeys.ROOMS));
-        List<byte[]> args = List.of(b(RoomKeys.chunkPrefix(room).replaceFirst("chunk:$", "")), b(room));
-        List<?> r = (List<?>) redis.eval(DELETE_ROOM_SCRIPT, keys, args);
-        searchModule.dropIndex(room);
-        return new Deleted((Long) r.get(0), (Long) r.get(1), (Long) r.get(2));
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            String version = redis.hget(RoomKeys.meta(room), "version");
+            List<String> docs = new ArrayList<>(redis.smembers(RoomKeys.docs(room)));
+            List<Response<String>> counts = new ArrayList<>(docs.size());
+            try (AbstractPipeline p = redis.pipelined()) {
+                for (String d : docs) {
+                    counts.add(p.hget(RoomKeys.doc(room, d), "chunks"));
+                }
+                p.sync();
+            }
+            List<byte[]> keys = new ArrayList<>();
+            keys.add(b(RoomKeys.docs(room)));
+            keys.add(b(RoomKeys.meta(room)));
+            keys.add(b(RoomKeys.vectors(room)));
+            List<byte[]> args = new ArrayList<>();
+            args.add(b(version == null ? "0" : version));
+            args.add(b(Integer.toString(docs.size())));
+            for (int j = 0; j < docs.size(); j++) {
+                int n = parse(counts.get(j).get());
+                keys.add(b(RoomKeys.doc(room, docs.get(j))));
+                for (int i = 0; i < n; i++) {
+                    keys.add(b(RoomKeys.chunk(room, docs.get(j), i)));
+                }
+                args.add(b(Integer.toString(n)));
+            }
+            List<?> r = (List<?>) redis.eval(DELETE_ROOM_SCRIPT, keys, args);
+            if ((Long) r.get(0) == -3L) {
+                continue;
+            }
+            layout.deleted(room);
+            activity.forget(room);
+            return new Deleted((Long) r.get(0), (Long) r.get(1), (Long) r.get(2));
+        }
+        throw new IllegalStateException("room " + room + " kept changing while it was deleted (" + ATTEMPTS
+                + " attempts); try again");
     }
 
     private static long parseLong(String s) {

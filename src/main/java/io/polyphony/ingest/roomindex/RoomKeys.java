@@ -12,7 +12,10 @@ import java.util.regex.Pattern;
  */
 public final class RoomKeys {
 
-    /** Sorted set: roomId scored by last activity (epoch milliseconds). */
+    /**
+     * Sorted set: roomId scored by last activity (epoch milliseconds). A registry, not the truth: a room's
+     * activity is its meta hash's {@code last_active} (or a later score here); see {@link RoomActivity}.
+     */
     public static final String ROOMS = "rooms";
 
     private static final Pattern ROOM_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
@@ -46,7 +49,7 @@ public final class RoomKeys {
         return "room:{" + requireValidRoom(roomId) + "}:";
     }
 
-    /** Hash {@code content, embedding, doc, file, ord}. */
+    /** Hash {@code content, doc, file, ord}, and {@code embedding} in the hash layouts ({@code scan}, {@code search}). */
     public static String chunk(String roomId, String docId, int ord) {
         return chunkPrefix(roomId) + docId + ":" + ord;
     }
@@ -66,13 +69,23 @@ public final class RoomKeys {
         return room(roomId) + "docs";
     }
 
-    /** Hash {@code model, dims, chunks, docs, last_active}. */
+    /** Hash {@code model, dims, layout, chunks, docs, last_active, version}. */
     public static String meta(String roomId) {
         return room(roomId) + "meta";
     }
 
-    /** RediSearch index over the room's chunks, where the server has the search module. */
+    /** Vector set of the room's chunk vectors (layout {@code vectorset}), elements {@code <docId>:<n>}. */
+    public static String vectors(String roomId) {
+        return room(roomId) + "vec";
+    }
+
+    /** Element of a chunk in the room's vector set. */
+    public static String element(String docId, int ord) {
+        return docId + ":" + ord;
+    }
+
+    /** RediSearch index over the room's chunks (layout {@code search}); carries the room's hash tag too. */
     public static String index(String roomId) {
-        return "idx:room:" + requireValidRoom(roomId);
+        return "idx:room:{" + requireValidRoom(roomId) + "}";
     }
 }

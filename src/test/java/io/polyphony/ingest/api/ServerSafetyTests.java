@@ -9,6 +9,8 @@ import io.polyphony.ingest.budget.MemoryGuard;
 import io.polyphony.ingest.embed.ModelInfo;
 import io.polyphony.ingest.roomindex.RoomIndex.ChunkRecord;
 import io.polyphony.ingest.roomindex.RoomIndex.DocumentWrite;
+import io.polyphony.ingest.roomindex.RedisInfo;
+import io.polyphony.ingest.roomindex.RedisTopology;
 import io.polyphony.ingest.roomindex.RoomIndex;
 import io.polyphony.ingest.schedule.DeclaredJobs;
 import io.polyphony.ingest.schedule.JobSpecs;
@@ -29,7 +31,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 import redis.embedded.RedisServer;
 
 /** What keeps the server from starting unsafe, and the health status near the memory limit. */
@@ -74,16 +76,17 @@ class ServerSafetyTests {
         RedisServer server = RedisServer.builder().port(port).setting("bind 127.0.0.1").setting("save \"\"")
                 .setting("appendonly no").setting("maxmemory 8mb").setting("maxmemory-policy noeviction").build();
         server.start();
-        try (RedisClient redis = RedisClient.create("127.0.0.1", port)) {
-            RoomIndex rooms = new RoomIndex(redis, Clock.systemUTC());
+        try (RedisTopology topology = RedisTopology.connect("127.0.0.1", port)) {
+            UnifiedJedis redis = topology.client();
+            RoomIndex rooms = new RoomIndex(topology, Clock.systemUTC());
             DriverManagerDataSource ds = new DriverManagerDataSource("jdbc:h2:mem:safety;DB_CLOSE_DELAY=-1");
-            MemoryGuard guard = new MemoryGuard(redis, rooms, new Evictions(new JdbcTemplate(ds)), 0.8, 0,
+            MemoryGuard guard = new MemoryGuard(rooms, new Evictions(new JdbcTemplate(ds)), 0.8, 0,
                     Duration.ofMinutes(30), Clock.systemUTC());
             StaticListableBeanFactory beans = new StaticListableBeanFactory();
-            beans.addBean("redis", redis);
+            beans.addBean("rooms", rooms);
             beans.addBean("guard", guard);
             RedisMemoryHealthIndicator indicator = new RedisMemoryHealthIndicator(
-                    beans.getBeanProvider(redis.clients.jedis.UnifiedJedis.class), beans.getBeanProvider(MemoryGuard.class));
+                    beans.getBeanProvider(RoomIndex.class), beans.getBeanProvider(MemoryGuard.class));
             ModelInfo model = new ModelInfo("m", 768, 256);
             int doc = 0;
             Health h = indicator.health();
@@ -107,8 +110,7 @@ class ServerSafetyTests {
         }
     }
 
-    private static long redisUsed(RedisClient redis) {
-        return Long.parseLong(redis.info("memory").lines().filter(l -> l.startsWith("used_memory:")).findFirst().orElseThrow()
-                .substring("used_memory:".length()).strip());
+    private static long redisUsed(UnifiedJedis redis) {
+        return RedisInfo.of(redis, "memory").number("used_memory");
     }
 }

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.polyphony.ingest.Problem;
 import io.polyphony.ingest.Reason;
 import io.polyphony.ingest.embed.ModelInfo;
-import io.polyphony.ingest.roomindex.RedisPolicy;
+import io.polyphony.ingest.roomindex.RedisTopology;
 import io.polyphony.ingest.roomindex.RoomIndex;
 import io.polyphony.ingest.roomindex.RoomIndex.ChunkRecord;
 import io.polyphony.ingest.roomindex.RoomIndex.DocumentWrite;
@@ -30,7 +30,7 @@ import org.springframework.core.io.ClassPathResource;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 import redis.embedded.RedisServer;
 
 /**
@@ -42,13 +42,14 @@ class BudgetTests {
     static final ModelInfo MODEL = new ModelInfo("test-model", 768, 256);
     static final long MAXMEMORY = 12L << 20;
     static RedisServer server;
-    static RedisClient redis;
+    static RedisTopology topology;
+    static UnifiedJedis redis;
 
     final JdbcTemplate jdbc = h2();
     final Evictions evictions = new Evictions(jdbc);
     final long now = 1_800_000_000_000L;
     final Clock clock = Clock.fixed(Instant.ofEpochMilli(now), ZoneOffset.UTC);
-    final RoomIndex rooms = new RoomIndex(redis, clock);
+    final RoomIndex rooms = new RoomIndex(topology, clock);
     final Random random = new Random(7);
 
     @BeforeAll
@@ -57,12 +58,13 @@ class BudgetTests {
         server = RedisServer.builder().port(port).setting("bind 127.0.0.1").setting("save \"\"")
                 .setting("appendonly no").setting("maxmemory " + MAXMEMORY).setting("maxmemory-policy noeviction").build();
         server.start();
-        redis = RedisClient.create("127.0.0.1", port);
+        topology = RedisTopology.connect("127.0.0.1", port);
+        redis = topology.client();
     }
 
     @AfterAll
     static void stop() {
-        redis.close();
+        topology.close();
         server.stop();
     }
 
@@ -99,7 +101,7 @@ class BudgetTests {
     }
 
     MemoryGuard guard(Duration inactiveAfter) {
-        return new MemoryGuard(redis, rooms, evictions, 0.8, 0, inactiveAfter, clock);
+        return new MemoryGuard(rooms, evictions, 0.8, 0, inactiveAfter, clock);
     }
 
     /** Writes through the guard, as the ingest job does. */
@@ -111,7 +113,9 @@ class BudgetTests {
         return p;
     }
 
+    /** As if the room had last been active then: its meta hash (the truth) and the registry say so. */
     void lastActive(String room, long millis) {
+        redis.hset(RoomKeys.meta(room), "last_active", Long.toString(millis));
         redis.zadd(RoomKeys.ROOMS, millis, room);
     }
 
@@ -134,8 +138,8 @@ class BudgetTests {
     @Test
     void evictOldestMakesRoomFromTheRoomsOldestDocumentsOnly() {
         RoomBudget budget = new RoomBudget(10, true);
-        RoomIndex early = new RoomIndex(redis, Clock.fixed(Instant.ofEpochMilli(now - 3000), ZoneOffset.UTC));
-        RoomIndex middle = new RoomIndex(redis, Clock.fixed(Instant.ofEpochMilli(now - 2000), ZoneOffset.UTC));
+        RoomIndex early = new RoomIndex(topology, Clock.fixed(Instant.ofEpochMilli(now - 3000), ZoneOffset.UTC));
+        RoomIndex middle = new RoomIndex(topology, Clock.fixed(Instant.ofEpochMilli(now - 2000), ZoneOffset.UTC));
         early.write(doc("r2", "oldest.md", 4), budget);
         middle.write(doc("r2", "middle.md", 4), budget);
         rooms.write(doc("other", "keep.md", 4), budget);
@@ -155,7 +159,7 @@ class BudgetTests {
     @Test
     void underPressureTheLeastRecentlyActiveInactiveRoomGoesFirstAndActiveRoomsNever() {
         MemoryGuard guard = guard(Duration.ofMinutes(30));
-        long budget = guard.budget().bytes();
+        long budget = guard.budget(topology.shards().get(0)).bytes();
         assertThat(budget).isEqualTo((long) (MAXMEMORY * 0.8));
         // fill with three inactive rooms and one active room until the next document would not fit
         String[] inactive = {"old-a", "old-b", "old-c"};
@@ -205,7 +209,7 @@ class BudgetTests {
         Problem p = problems.get(0);
         assertThat(p.reason()).isEqualTo(Reason.MEMORY_BUDGET);
         assertThat(p.message()).contains("used +").contains("300 chunks").contains("budget").contains("80 % of maxmemory 12")
-                .contains("no room has been inactive for PT30M");
+                .contains("no room there has been inactive for PT30M");
         assertThat(evictions.recent(10)).isEmpty();
         assertThat(RedisMemory.Info.read(redis).usedBytes()).isLessThanOrEqualTo(MAXMEMORY);
     }
@@ -217,7 +221,7 @@ class BudgetTests {
         rooms.write(doc("m", "a.md", 50));
         long measured = guard.bytesPerChunk(3072 + 500);
         assertThat(measured).isNotEqualTo(guess).isBetween(3072L + 500, 8000L);
-        Capacity.Measurement m = Capacity.measure(redis, rooms, 768, 200);
+        Capacity.Measurement m = Capacity.measure(rooms, 768, 200);
         assertThat(m.bytesPerChunk()).isBetween(3072L + 400, 6000L);
         assertThat(m.vectorBytes()).isEqualTo(3072);
         assertThat(redis.keys("room:{capacity-probe*")).isEmpty(); // the probe removes itself
@@ -231,12 +235,12 @@ class BudgetTests {
         try {
             for (String policy : new String[] {"allkeys-lru", "volatile-ttl", "allkeys-random"}) {
                 redis.configSet("maxmemory-policy", policy);
-                assertThatThrownBy(() -> RedisPolicy.requireNoEviction(redis)).hasMessageContaining("'" + policy + "'")
+                assertThatThrownBy(() -> RedisPolicy.requireNoEviction(topology)).hasMessageContaining("'" + policy + "'")
                         .hasMessageContaining("noeviction");
             }
         } finally {
             redis.configSet("maxmemory-policy", "noeviction");
         }
-        RedisPolicy.requireNoEviction(redis);
+        RedisPolicy.requireNoEviction(topology);
     }
 }

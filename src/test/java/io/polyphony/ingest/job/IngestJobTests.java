@@ -271,7 +271,7 @@ class IngestJobTests {
             FileResult f = runs.results(e).get(0);
             assertThat(f.outcome()).isEqualTo(Outcome.FAILED);
             assertThat(f.reason()).isEqualTo(Reason.MEMORY_BUDGET);
-            assertThat(f.message()).contains("budget").contains("80 % of maxmemory").contains("replay the run later");
+            assertThat(f.message()).contains("budget").contains("80 % of maxmemory").contains("ingest it again once memory is freed");
             assertThat(chunkKeys(a)).isZero();
         } finally {
             redis.configSet("maxmemory", "0");

@@ -27,7 +27,7 @@ class RoomIndexTests {
 
     static final ModelInfo MODEL = new ModelInfo("test-model", 4, 256);
     final RedisClient redis = RedisTestServer.client();
-    final RoomIndex index = new RoomIndex(redis, Clock.fixed(Instant.ofEpochMilli(1_700_000_000_000L), ZoneOffset.UTC));
+    final RoomIndex index = new RoomIndex(RedisTestServer.topology(), Clock.fixed(Instant.ofEpochMilli(1_700_000_000_000L), ZoneOffset.UTC));
     final String room = "r" + UUID.randomUUID().toString().substring(0, 8);
 
     static ChunkRecord chunk(String text, float... v) {

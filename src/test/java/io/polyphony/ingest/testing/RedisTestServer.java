@@ -2,6 +2,7 @@ package io.polyphony.ingest.testing;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import io.polyphony.ingest.roomindex.RedisTopology;
 import redis.clients.jedis.RedisClient;
 import redis.embedded.RedisServer;
 
@@ -11,6 +12,7 @@ public final class RedisTestServer {
     private static RedisServer server;
     private static int port;
     private static RedisClient client;
+    private static RedisTopology topology;
 
     private RedisTestServer() {
     }
@@ -28,6 +30,14 @@ public final class RedisTestServer {
             }));
         }
         return client;
+    }
+
+    /** The same server as a topology (one standalone shard), for room indexes. */
+    public static synchronized RedisTopology topology() {
+        if (topology == null) {
+            topology = RedisTopology.connect("127.0.0.1", port());
+        }
+        return topology;
     }
 
     public static int port() {

@@ -13,20 +13,17 @@ import redis.clients.jedis.commands.ProtocolCommand;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * The server's search module (RediSearch, built into Redis 8 and Redis Stack), when it has one: a
- * per-room vector index {@code idx:room:<roomId>} over the room's chunk hashes, and KNN queries on it.
- * Without the module every method is a no-op or answers "absent", and the room index works without it.
+ * The search module's layout (RediSearch: Redis Stack, Redis 8 builds with the query engine, managed vector
+ * search): the vector inside each chunk hash as FLOAT32 and a per-room index {@code idx:room:{<roomId>}} over
+ * the room's chunk hashes, created on the room's first write; search is {@code FT.SEARCH … KNN}. Commands
+ * are routed by the index name, whose hash tag is the room's.
  */
-public final class SearchModule {
+final class SearchLayout implements IndexLayout {
 
     private enum Command implements ProtocolCommand {
-        MODULE, FT_CREATE("FT.CREATE"), FT_SEARCH("FT.SEARCH"), FT_DROPINDEX("FT.DROPINDEX");
+        FT_CREATE("FT.CREATE"), FT_SEARCH("FT.SEARCH"), FT_DROPINDEX("FT.DROPINDEX");
 
         private final byte[] raw;
-
-        Command() {
-            this.raw = name().getBytes(UTF_8);
-        }
 
         Command(String name) {
             this.raw = name.getBytes(UTF_8);
@@ -38,60 +35,39 @@ public final class SearchModule {
         }
     }
 
-    /** Module names under which the search module reports itself in {@code MODULE LIST}. */
-    private static final Set<String> NAMES = Set.of("search", "ft", "searchlight");
-
     private final UnifiedJedis redis;
-    private volatile Boolean present;
     private final Set<String> indexed = ConcurrentHashMap.newKeySet();
 
-    public SearchModule(UnifiedJedis redis) {
+    SearchLayout(UnifiedJedis redis) {
         this.redis = redis;
     }
 
-    /** Whether the server has the search module, asked once ({@code MODULE LIST}). */
-    public boolean present() {
-        Boolean p = present;
-        if (p == null) {
-            try {
-                p = hasSearch(redis.sendCommand(Command.MODULE, "LIST"));
-            } catch (JedisDataException e) {
-                p = false; // MODULE refused (an ACL, a managed service): treat as absent
-            }
-            present = p;
-        }
-        return p;
+    @Override
+    public String name() {
+        return "search";
     }
 
-    /** True when a {@code MODULE LIST} reply names the search module. */
-    static boolean hasSearch(Object moduleList) {
-        if (!(moduleList instanceof List<?> modules)) {
-            return false;
-        }
-        for (Object module : modules) {
-            if (module instanceof List<?> fields) {
-                for (int i = 0; i + 1 < fields.size(); i += 2) {
-                    if ("name".equals(text(fields.get(i)))
-                            && NAMES.contains(String.valueOf(text(fields.get(i + 1))).toLowerCase(Locale.ROOT))) {
-                        return true;
-                    }
-                }
-            }
-        }
-        return false;
+    @Override
+    public String searchMethod() {
+        return "FT.SEARCH KNN";
     }
 
     private static String text(Object o) {
         return o instanceof byte[] b ? new String(b, UTF_8) : o == null ? null : o.toString();
     }
 
+    @Override
+    public void written(String room, int dims) {
+        ensureIndex(room, dims);
+    }
+
     /** Creates the room's index on its first write; later calls and an index that already exists are fine. */
-    public void ensureIndex(String room, int dims) {
-        if (!present() || indexed.contains(room)) {
+    void ensureIndex(String room, int dims) {
+        if (indexed.contains(room)) {
             return;
         }
         try {
-            redis.sendCommand(Command.FT_CREATE, createArgs(room, dims));
+            redis.sendCommand(RoomKeys.index(room), Command.FT_CREATE, createArgs(room, dims));
         } catch (JedisDataException e) {
             if (!String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("already exists")) {
                 throw e;
@@ -99,7 +75,6 @@ public final class SearchModule {
         }
         indexed.add(room);
     }
-
     /** {@code FT.CREATE} arguments: the chunk hashes of one room, a FLOAT32 cosine vector field of the model's size. */
     static String[] createArgs(String room, int dims) {
         return new String[] {RoomKeys.index(room), "ON", "HASH", "PREFIX", "1", RoomKeys.chunkPrefix(room),
@@ -109,13 +84,11 @@ public final class SearchModule {
     }
 
     /** Drops the room's index (not its keys: the room index deletes those through its own key sets). */
-    public void dropIndex(String room) {
+    @Override
+    public void deleted(String room) {
         indexed.remove(room);
-        if (!present()) {
-            return;
-        }
         try {
-            redis.sendCommand(Command.FT_DROPINDEX, RoomKeys.index(room));
+            redis.sendCommand(RoomKeys.index(room), Command.FT_DROPINDEX, RoomKeys.index(room));
         } catch (JedisDataException e) {
             String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
             if (!m.contains("unknown index") && !m.contains("no such index")) {
@@ -128,14 +101,22 @@ public final class SearchModule {
     record KnnHit(String key, String doc, String file, int ord, String content, double score) {
     }
 
-    /** Top-k chunks by cosine similarity, best first; empty when the module or the room's index is absent. */
-    List<KnnHit> knn(String room, float[] query, int k) {
-        if (!present()) {
+    @Override
+    public List<RoomIndex.Hit> search(String room, float[] query, int k) {
+        String dims = redis.hget(RoomKeys.meta(room), "dims");
+        if (dims == null) {
             return List.of();
         }
+        ensureIndex(room, Integer.parseInt(dims)); // rooms written before the module was loaded
+        return knn(room, query, k).stream()
+                .map(h -> new RoomIndex.Hit(h.doc(), h.file(), h.ord(), h.content(), h.score())).toList();
+    }
+
+    /** Top-k chunks by cosine similarity, best first; empty when the room's index is absent. */
+    List<KnnHit> knn(String room, float[] query, int k) {
         Object reply;
         try {
-            reply = redis.sendCommand(Command.FT_SEARCH, searchArgs(room, query, k));
+            reply = redis.sendCommand(RoomKeys.index(room).getBytes(UTF_8), Command.FT_SEARCH, searchArgs(room, query, k));
         } catch (JedisDataException e) {
             if (String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("no such index")
                     || String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("unknown index")) {

@@ -1,0 +1,97 @@
+package io.polyphony.ingest.roomindex;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import io.polyphony.ingest.roomindex.RoomIndex.Hit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.commands.ProtocolCommand;
+
+/**
+ * One Redis 8 vector set per room ({@code room:{id}:vec}): an HNSW graph of the room's chunk vectors,
+ * quantized ({@code Q8} by default), elements {@code <docId>:<n>} with attributes {@code doc} and {@code ord}
+ * for {@code FILTER}. Chunk hashes keep the text and no vector. Search is {@code VSIM … WITHSCORES}.
+ */
+final class VectorSetLayout implements IndexLayout {
+
+    /** Quantizations {@code VADD} accepts. */
+    static final List<String> QUANTIZATIONS = List.of("Q8", "NOQUANT", "BIN");
+
+    private static final ProtocolCommand VSIM = () -> "VSIM".getBytes(UTF_8);
+
+    private final UnifiedJedis redis;
+    private final String quantization;
+
+    VectorSetLayout(UnifiedJedis redis, String quantization) {
+        String q = quantization.toUpperCase(Locale.ROOT);
+        if (!QUANTIZATIONS.contains(q)) {
+            throw new IllegalArgumentException("polyphony.vector-quantization must be one of q8, noquant, bin, not '"
+                    + quantization + "'");
+        }
+        this.redis = redis;
+        this.quantization = q;
+    }
+
+    @Override
+    public String name() {
+        return "vectorset";
+    }
+
+    @Override
+    public String searchMethod() {
+        return "VSIM";
+    }
+
+    @Override
+    public boolean vectorSet() {
+        return true;
+    }
+
+    @Override
+    public String quantization() {
+        return quantization;
+    }
+
+    /** {@code VSIM} arguments: the query as FP32, scores, k results, a search breadth of at least 100. */
+    static byte[][] vsimArgs(String room, float[] query, int k) {
+        return new byte[][] {RoomKeys.vectors(room).getBytes(UTF_8), "FP32".getBytes(UTF_8), RoomIndex.toBytes(query),
+            "WITHSCORES".getBytes(UTF_8), "COUNT".getBytes(UTF_8), Integer.toString(k).getBytes(UTF_8),
+            "EF".getBytes(UTF_8), Integer.toString(Math.max(100, 10 * k)).getBytes(UTF_8)};
+    }
+
+    @Override
+    public List<Hit> search(String room, float[] query, int k) {
+        byte[] key = RoomKeys.vectors(room).getBytes(UTF_8);
+        Object reply = redis.sendCommand(key, VSIM, vsimArgs(room, query, k));
+        List<?> flat = reply instanceof List<?> l ? l : List.of();
+        List<String> elements = new ArrayList<>();
+        List<Double> scores = new ArrayList<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            elements.add(new String((byte[]) flat.get(i), UTF_8));
+            scores.add(Double.parseDouble(new String((byte[]) flat.get(i + 1), UTF_8)));
+        }
+        List<Response<List<String>>> rows = new ArrayList<>(elements.size());
+        try (AbstractPipeline p = redis.pipelined()) {
+            for (String e : elements) {
+                int colon = e.lastIndexOf(':');
+                rows.add(p.hmget(RoomKeys.chunk(room, e.substring(0, colon), Integer.parseInt(e.substring(colon + 1))),
+                        "content", "file"));
+            }
+            p.sync();
+        }
+        List<Hit> out = new ArrayList<>(elements.size());
+        for (int i = 0; i < elements.size(); i++) {
+            String e = elements.get(i);
+            int colon = e.lastIndexOf(':');
+            List<String> row = rows.get(i).get();
+            // VSIM's score is 1 - cosine distance / 2 (1 identical, 0 opposite): back to cosine similarity
+            out.add(new Hit(e.substring(0, colon), row.get(1), Integer.parseInt(e.substring(colon + 1)), row.get(0),
+                    2 * scores.get(i) - 1));
+        }
+        return out;
+    }
+}

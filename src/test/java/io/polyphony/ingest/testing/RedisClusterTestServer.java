@@ -1,0 +1,137 @@
+package io.polyphony.ingest.testing;
+
+import io.polyphony.ingest.roomindex.RedisInfo;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import redis.clients.jedis.Jedis;
+import redis.embedded.RedisServer;
+
+/**
+ * A real Redis Cluster of three masters (the bundled redis-server 7.0.15 with {@code cluster-enabled yes}) on
+ * free loopback ports, formed from Java ({@code CLUSTER ADDSLOTSRANGE}, {@code CLUSTER MEET}). Every node keeps
+ * an append-only file ({@code appendfsync always}) in its own folder, so a master can be stopped and started
+ * again with its data.
+ */
+public final class RedisClusterTestServer implements AutoCloseable {
+
+    private static RedisClusterTestServer shared;
+
+    private final List<Integer> ports = new ArrayList<>();
+    private final List<RedisServer> servers = new ArrayList<>();
+
+    public RedisClusterTestServer(int masters) {
+        Path root;
+        try {
+            root = Files.createTempDirectory("polyphony-cluster");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (int i = 0; i < masters; i++) {
+            int port = RedisTestServer.freePort();
+            Path dir = root.resolve(Integer.toString(port));
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            RedisServer s = RedisServer.builder().port(port).setting("bind 127.0.0.1").setting("dir \"" + dir + "\"")
+                    .setting("cluster-enabled yes").setting("cluster-config-file nodes.conf")
+                    .setting("cluster-node-timeout 5000").setting("cluster-require-full-coverage no")
+                    .setting("appendonly yes").setting("appendfsync always").setting("save \"\"").build();
+            s.start();
+            ports.add(port);
+            servers.add(s);
+        }
+        int per = 16384 / masters;
+        for (int i = 0; i < masters; i++) {
+            int from = i * per;
+            int to = i == masters - 1 ? 16383 : from + per - 1;
+            try (Jedis j = new Jedis("127.0.0.1", ports.get(i))) {
+                j.sendCommand(redis.clients.jedis.Protocol.Command.CLUSTER, "ADDSLOTSRANGE", Integer.toString(from),
+                        Integer.toString(to));
+            }
+        }
+        try (Jedis first = new Jedis("127.0.0.1", ports.get(0))) {
+            for (int i = 1; i < masters; i++) {
+                first.clusterMeet("127.0.0.1", ports.get(i));
+            }
+        }
+        awaitReady(masters);
+        Runtime.getRuntime().addShutdownHook(new Thread(this::close));
+    }
+
+    /** One three-master cluster per test JVM, formed on first use. */
+    public static synchronized RedisClusterTestServer shared() {
+        if (shared == null) {
+            shared = new RedisClusterTestServer(3);
+        }
+        return shared;
+    }
+
+    /** Waits until every node sees the whole cluster and every slot served. */
+    private void awaitReady(int masters) {
+        long deadline = System.currentTimeMillis() + 30_000;
+        for (int port : ports) {
+            while (true) {
+                try (Jedis j = new Jedis("127.0.0.1", port)) {
+                    RedisInfo info = RedisInfo.parse(j.clusterInfo());
+                    if ("ok".equals(info.text("cluster_state", "")) && info.number("cluster_known_nodes") == masters
+                            && info.number("cluster_slots_ok") == 16384) {
+                        break;
+                    }
+                } catch (RuntimeException e) {
+                    // still starting
+                }
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException("Redis Cluster on ports " + ports + " did not become ready in 30 s");
+                }
+                sleep(100);
+            }
+        }
+    }
+
+    public List<Integer> ports() {
+        return List.copyOf(ports);
+    }
+
+    /** {@code redis://} address of one node: the app finds the rest. */
+    public String url() {
+        return "redis://127.0.0.1:" + ports.get(0);
+    }
+
+    public int indexOf(String shardName) {
+        return ports.indexOf(Integer.parseInt(shardName.substring(shardName.lastIndexOf(':') + 1)));
+    }
+
+    /** Stops a master the way an operator's restart does (SIGTERM: its append-only file is complete). */
+    public void stop(int master) {
+        servers.get(master).stop();
+    }
+
+    /** Starts a stopped master again on its port, with its data and its cluster configuration. */
+    public void start(int master) {
+        servers.get(master).start();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        for (RedisServer s : servers) {
+            if (s.isActive()) {
+                s.stop();
+            }
+        }
+    }
+}
