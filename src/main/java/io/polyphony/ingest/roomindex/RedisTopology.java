@@ -21,6 +21,7 @@ import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.util.JedisClusterCRC16;
@@ -65,7 +66,8 @@ public final class RedisTopology implements AutoCloseable {
     /** Connects to {@code redis[s]://[user:password@]host:port[/db]}: a standalone server or any node of a cluster. */
     public static RedisTopology connect(URI uri) {
         HostAndPort at = JedisURIHelper.getHostAndPort(uri);
-        DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
+        // RESP2 whatever the server offers: the replies parsed here (CLUSTER SLOTS, VSIM, FT.SEARCH) are RESP2's
+        DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder().protocol(RedisProtocol.RESP2)
                 .user(JedisURIHelper.getUser(uri)).password(JedisURIHelper.getPassword(uri))
                 .ssl(JedisURIHelper.isRedisSSLScheme(uri));
         JedisClientConfig probeConfig = b.build();

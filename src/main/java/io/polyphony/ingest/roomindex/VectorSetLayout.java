@@ -6,6 +6,7 @@ import io.polyphony.ingest.roomindex.RoomIndex.Hit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
@@ -63,17 +64,35 @@ final class VectorSetLayout implements IndexLayout {
             "EF".getBytes(UTF_8), Integer.toString(Math.max(100, 10 * k)).getBytes(UTF_8)};
     }
 
+    /** A {@code VSIM … WITHSCORES} reply, RESP2 (element, score, …) or RESP3 (a map: element → score), best first. */
+    static void parseScores(Object reply, List<String> elements, List<Double> scores) {
+        List<?> items = reply instanceof List<?> l ? l : List.of();
+        for (int i = 0; i < items.size(); i++) {
+            if (items.get(i) instanceof Map.Entry<?, ?> e) { // RESP3
+                elements.add(text(e.getKey()));
+                scores.add(number(e.getValue()));
+            } else if (i + 1 < items.size()) {
+                elements.add(text(items.get(i)));
+                scores.add(number(items.get(++i)));
+            }
+        }
+    }
+
+    private static String text(Object o) {
+        return o instanceof byte[] b ? new String(b, UTF_8) : String.valueOf(o);
+    }
+
+    private static double number(Object o) {
+        return o instanceof Number n ? n.doubleValue() : Double.parseDouble(text(o));
+    }
+
     @Override
     public List<Hit> search(String room, float[] query, int k) {
         byte[] key = RoomKeys.vectors(room).getBytes(UTF_8);
         Object reply = redis.sendCommand(key, VSIM, vsimArgs(room, query, k));
-        List<?> flat = reply instanceof List<?> l ? l : List.of();
         List<String> elements = new ArrayList<>();
         List<Double> scores = new ArrayList<>();
-        for (int i = 0; i + 1 < flat.size(); i += 2) {
-            elements.add(new String((byte[]) flat.get(i), UTF_8));
-            scores.add(Double.parseDouble(new String((byte[]) flat.get(i + 1), UTF_8)));
-        }
+        parseScores(reply, elements, scores);
         List<Response<List<String>>> rows = new ArrayList<>(elements.size());
         try (AbstractPipeline p = redis.pipelined()) {
             for (String e : elements) {
