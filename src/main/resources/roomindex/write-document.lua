@@ -8,7 +8,8 @@
 --       then per evicted document: its doc hash and its chunk keys
 -- ARGV: 1 room version read, 2 sha256, 3 model, 4 dims, 5 now (ms), 6 doc id, 7 file, 8 bytes, 9 total chunks,
 --       10 sampled (0/1), 11 run, 12 layout (scan | search | vectorset), 13 quantization (vectorset: Q8 | NOQUANT |
---       BIN), 14 old, 15 n, 16 evicted documents e, then per evicted document: its id and chunk count,
+--       BIN), 14 M (vectorset: links per node), 15 old, 16 n, 17 evicted documents e, then per evicted document:
+--       its id and chunk count,
 --       then per new chunk i (0-based): content, embedding (FLOAT32 little-endian)
 -- Returns {1, old, n} when written, {0, old, old} when unchanged, {-3} when the room changed since it was read
 local metaModel = redis.call('HGET', KEYS[3], 'model')
@@ -20,7 +21,7 @@ local metaLayout = redis.call('HGET', KEYS[3], 'layout') or 'scan'
 if metaModel and ((metaLayout == 'vectorset') ~= vectorset) then
   return redis.error_reply('LAYOUT_MISMATCH ' .. metaLayout)
 end
-local old = tonumber(ARGV[14])
+local old = tonumber(ARGV[15])
 if redis.call('HGET', KEYS[1], 'sha256') == ARGV[2] and redis.call('HGET', KEYS[1], 'model') == ARGV[3] then
   return {0, old, old}
 end
@@ -28,10 +29,10 @@ if (redis.call('HGET', KEYS[3], 'version') or '0') ~= ARGV[1] then
   return {-3}
 end
 local existed = redis.call('EXISTS', KEYS[1])
-local n = tonumber(ARGV[15])
-local e = tonumber(ARGV[16])
+local n = tonumber(ARGV[16])
+local e = tonumber(ARGV[17])
 local k = 5 + old + n
-local a = 17
+local a = 18
 for _ = 1, e do
   local id, count = ARGV[a], tonumber(ARGV[a + 1])
   redis.call('DEL', KEYS[k])
@@ -53,7 +54,7 @@ for i = 0, n - 1 do
   local content, embedding = ARGV[a + 2 * i], ARGV[a + 1 + 2 * i]
   if vectorset then
     redis.call('HSET', KEYS[5 + old + i], 'content', content, 'doc', ARGV[6], 'file', ARGV[7], 'ord', tostring(i))
-    redis.call('VADD', KEYS[4], 'FP32', embedding, ARGV[6] .. ':' .. i, ARGV[13],
+    redis.call('VADD', KEYS[4], 'FP32', embedding, ARGV[6] .. ':' .. i, ARGV[13], 'M', ARGV[14],
       'SETATTR', '{"doc":"' .. ARGV[6] .. '","ord":' .. i .. '}')
   else
     redis.call('HSET', KEYS[5 + old + i], 'content', content, 'embedding', embedding, 'doc', ARGV[6], 'file', ARGV[7],

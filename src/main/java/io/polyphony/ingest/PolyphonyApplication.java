@@ -37,7 +37,7 @@ public class PolyphonyApplication {
     }
 
     /** Commands that never run a job: they must not create the job repository's files in ./data. */
-    private static final Set<String> NO_JOBS = Set.of("embed", "bench-embed", "bench-sample", "search", "help", "--help");
+    private static final Set<String> NO_JOBS = Set.of("embed", "bench-embed", "bench-sample", "bench-index", "search", "help", "--help");
 
     static String[] withoutJobFiles(String[] args) {
         boolean noJobs = args.length == 0 || NO_JOBS.contains(args[0]);

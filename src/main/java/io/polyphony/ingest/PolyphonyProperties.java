@@ -17,11 +17,13 @@ import org.springframework.util.unit.DataSize;
  * @param index     index layout: {@code auto} (vectorset where the server has VADD, search where it has
  *                  FT.CREATE, scan otherwise), {@code vectorset}, {@code search} or {@code scan}
  * @param vectorQuantization the vector sets' quantization: {@code q8}, {@code noquant} or {@code bin}
+ * @param vectorM   links per node of a vector set's HNSW graph ({@code VADD … M})
  */
 @ConfigurationProperties("polyphony")
 public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path dataDir, Path jobsDir,
                                   @DefaultValue("") String apiKey, @DefaultValue("auto") String index,
-                                  @DefaultValue("q8") String vectorQuantization, @DefaultValue Embedding embedding,
+                                  @DefaultValue("q8") String vectorQuantization, @DefaultValue("8") int vectorM,
+                                  @DefaultValue Embedding embedding,
                                   @DefaultValue Ingest ingest, @DefaultValue Redis redis, @DefaultValue Budget budget) {
 
     /** Where uploads are kept, by room ({@code <data-dir>/uploads/<roomId>/<file>}): the inbox and the archive. */

@@ -2,6 +2,7 @@ package io.polyphony.ingest.job;
 
 import io.polyphony.ingest.JvmHeap;
 import io.polyphony.ingest.Outcome;
+import io.polyphony.ingest.budget.RoomBudget;
 import io.polyphony.ingest.chunk.TextChunker;
 import io.polyphony.ingest.embed.ModelInfo;
 import io.polyphony.ingest.extract.Extraction;
@@ -26,10 +27,10 @@ public class FileToChunksProcessor implements ItemProcessor<FileTask, PreparedFi
     private final Retrying retrying;
     private final ModelInfo model;
     private final String run;
-    private final RoomIndex.RoomBudget budget;
+    private final RoomBudget budget;
 
     public FileToChunksProcessor(TextExtractor extractor, TextChunker chunker, ChunkSampler sampler, RoomIndex rooms,
-                                 Retrying retrying, ModelInfo model, String run, RoomIndex.RoomBudget budget) {
+                                 Retrying retrying, ModelInfo model, String run, RoomBudget budget) {
         this.budget = budget;
         this.extractor = extractor;
         this.chunker = chunker;

@@ -32,6 +32,11 @@ public interface IndexLayout {
         return "";
     }
 
+    /** The vector set's {@code M}: links per node of its HNSW graph; unused elsewhere. */
+    default int links() {
+        return 0;
+    }
+
     /** After a document of the room was written (the search layout creates the room's index here). */
     default void written(String room, int dims) {
     }

@@ -26,9 +26,10 @@ public final class IndexLayouts {
      * @param redis        the client room commands go through
      * @param server       one server of the deployment, asked what it has (a shard's master on a cluster)
      * @param setting      {@code auto}, {@code vectorset}, {@code search} or {@code scan}
-     * @param quantization the vector set's quantization ({@code q8}, {@code noquant}, {@code bin})
+     * @param vectorSets   how vector sets are built (quantization, M)
      */
-    public static IndexLayout choose(UnifiedJedis redis, UnifiedJedis server, String setting, String quantization) {
+    public static IndexLayout choose(UnifiedJedis redis, UnifiedJedis server, String setting,
+                                     VectorSetLayout.Options vectorSets) {
         String s = setting == null || setting.isBlank() ? "auto" : setting.strip().toLowerCase(Locale.ROOT);
         if (!NAMES.contains(s)) {
             throw new IllegalArgumentException("polyphony.index must be one of " + NAMES + ", not '" + setting + "'");
@@ -38,14 +39,14 @@ public final class IndexLayouts {
         IndexLayout layout = switch (s) {
             case "vectorset" -> {
                 require(vadd, "vectorset", "VADD (Redis 8 vector sets)");
-                yield new VectorSetLayout(redis, quantization);
+                yield new VectorSetLayout(redis, vectorSets);
             }
             case "search" -> {
                 require(ft, "search", "FT.CREATE (the search module)");
                 yield new SearchLayout(redis);
             }
             case "scan" -> new ScanLayout(redis);
-            default -> vadd ? new VectorSetLayout(redis, quantization) : ft ? new SearchLayout(redis) : new ScanLayout(redis);
+            default -> vadd ? new VectorSetLayout(redis, vectorSets) : ft ? new SearchLayout(redis) : new ScanLayout(redis);
         };
         log.info("index layout {} (polyphony.index={}; server has VADD: {}, FT.CREATE: {})", layout.name(), s, vadd, ft);
         return layout;
@@ -57,11 +58,11 @@ public final class IndexLayouts {
         if (inVectorSet == configured.vectorSet()) {
             return configured;
         }
-        return inVectorSet ? new VectorSetLayout(redis, "Q8") : new ScanLayout(redis);
+        return inVectorSet ? new VectorSetLayout(redis, VectorSetLayout.Options.DEFAULTS) : new ScanLayout(redis);
     }
 
     /** Whether the server knows the command ({@code COMMAND INFO} answers nil for an unknown one). */
-    static boolean has(UnifiedJedis server, String command) {
+    public static boolean has(UnifiedJedis server, String command) {
         try {
             Object reply = server.sendCommand(Protocol.Command.COMMAND, "INFO", command);
             return reply instanceof List<?> l && !l.isEmpty() && l.get(0) != null;

@@ -41,7 +41,7 @@ public class RedisConfiguration {
     @Lazy
     public IndexLayout indexLayout(RedisTopology topology, PolyphonyProperties props) {
         return IndexLayouts.choose(topology.client(), topology.shards().get(0).node(), props.index(),
-                props.vectorQuantization());
+                new VectorSetLayout.Options(props.vectorQuantization(), props.vectorM()));
     }
 
     @Bean

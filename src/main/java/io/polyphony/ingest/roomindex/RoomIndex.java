@@ -2,8 +2,6 @@ package io.polyphony.ingest.roomindex;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import io.polyphony.ingest.Problem;
-import io.polyphony.ingest.Reason;
 import io.polyphony.ingest.embed.ModelInfo;
 import java.io.IOException;
 import java.io.InputStream;
@@ -95,7 +93,7 @@ public final class RoomIndex {
 
     /** The layout the server's capabilities give ({@code polyphony.index=auto}, Q8 vector sets). */
     public RoomIndex(RedisTopology topology, Clock clock) {
-        this(topology, IndexLayouts.choose(topology.client(), topology.shards().get(0).node(), "auto", "q8"), clock);
+        this(topology, IndexLayouts.choose(topology.client(), topology.shards().get(0).node(), "auto", VectorSetLayout.Options.DEFAULTS), clock);
     }
 
     public RedisTopology topology() {
@@ -150,25 +148,8 @@ public final class RoomIndex {
         }
     }
 
-    /** What a room may hold: its chunk budget (0: none), and whether to make room by evicting its oldest documents. */
-    public record RoomBudget(int maxChunks, boolean evictOldest) {
-        public static final RoomBudget NONE = new RoomBudget(0, false);
-
-        /** Would a document of {@code adding} chunks, replacing {@code replacing}, be refused in a room of {@code roomChunks}? */
-        public boolean refuses(int roomChunks, int replacing, int adding) {
-            int after = roomChunks - replacing + adding;
-            return maxChunks > 0 && after > maxChunks && (!evictOldest || adding > maxChunks);
-        }
-
-        public Problem refusal(String room, int roomChunks, int adding, int after) {
-            return new Problem(Reason.ROOM_FULL, String.format(
-                    "room %s holds %,d chunks; this document's %,d would make it %,d > %,d-chunk room budget",
-                    room, roomChunks, adding, after, maxChunks));
-        }
-    }
-
     public WriteResult write(DocumentWrite w) {
-        return write(w, RoomBudget.NONE);
+        return write(w, RoomLimit.NONE);
     }
 
     /** The room as read before a write: its version and counters, and what it holds of the document. */
@@ -191,8 +172,8 @@ public final class RoomIndex {
                 parse(d.get(0)), d.get(1), d.get(2));
     }
 
-    /** Writes the document atomically, within the room's budget: refused, or written after evicting, never half. */
-    public WriteResult write(DocumentWrite w, RoomBudget budget) {
+    /** Writes the document atomically, within the room's limit: refused, or written after evicting, never half. */
+    public WriteResult write(DocumentWrite w, RoomLimit limit) {
         for (ChunkRecord c : w.chunks()) {
             if (c.embedding().length != w.model().dimensions()) {
                 throw new IllegalArgumentException("chunk vector has " + c.embedding().length + " dims, model "
@@ -212,11 +193,11 @@ public final class RoomIndex {
                 return new WriteResult(false, old, old);
             }
             int roomChunks = (int) s.roomChunks();
-            if (budget.refuses(roomChunks, old, n)) {
+            int toFree = limit.toFree(roomChunks, old, n);
+            if (toFree < 0) {
                 return new WriteResult(false, roomChunks, roomChunks - old + n, true, List.of());
             }
-            List<Victim> victims = budget.maxChunks() > 0 && roomChunks - old + n > budget.maxChunks()
-                    ? oldestDocuments(room, w.docId(), roomChunks - old + n - budget.maxChunks()) : List.of();
+            List<Victim> victims = toFree > 0 ? oldestDocuments(room, w.docId(), toFree) : List.of();
             List<?> r = (List<?>) evalWrite(w, s, victims);
             long code = (Long) r.get(0);
             if (code == -3L) {
@@ -297,7 +278,7 @@ public final class RoomIndex {
                 keys.add(b(RoomKeys.chunk(room, v.docId(), i)));
             }
         }
-        List<byte[]> args = new ArrayList<>(16 + 2 * victims.size() + 2 * n);
+        List<byte[]> args = new ArrayList<>(17 + 2 * victims.size() + 2 * n);
         args.add(b(s.version()));
         args.add(b(w.sha256()));
         args.add(b(w.model().name()));
@@ -311,6 +292,7 @@ public final class RoomIndex {
         args.add(b(w.run() == null ? "" : w.run()));
         args.add(b(layout.name()));
         args.add(b(layout.quantization()));
+        args.add(b(Integer.toString(layout.links())));
         args.add(b(Integer.toString(old)));
         args.add(b(Integer.toString(n)));
         args.add(b(Integer.toString(victims.size())));

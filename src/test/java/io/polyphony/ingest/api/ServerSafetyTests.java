@@ -14,6 +14,7 @@ import io.polyphony.ingest.roomindex.RedisTopology;
 import io.polyphony.ingest.roomindex.RoomIndex;
 import io.polyphony.ingest.schedule.DeclaredJobs;
 import io.polyphony.ingest.schedule.JobSpecs;
+import io.polyphony.ingest.testing.RedisClusterTestServer;
 import io.polyphony.ingest.testing.RedisTestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,6 +108,42 @@ class ServerSafetyTests {
             assertThat(h.getDetails().get("roomsThatStillFit")).isEqualTo(0L); // over the 80 % budget already
         } finally {
             server.stop();
+        }
+    }
+
+    @Test
+    void onAClusterHealthReportsEveryMasterAndTheTotal() {
+        RedisClusterTestServer cluster = RedisClusterTestServer.shared();
+        try (RedisTopology topology = RedisTopology.connect(java.net.URI.create(cluster.url()))) {
+            RoomIndex rooms = new RoomIndex(topology, Clock.systemUTC());
+            DriverManagerDataSource ds = new DriverManagerDataSource("jdbc:h2:mem:clusterhealth;DB_CLOSE_DELAY=-1");
+            MemoryGuard guard = new MemoryGuard(rooms, new Evictions(new JdbcTemplate(ds)), 0.8, 0,
+                    Duration.ofMinutes(30), Clock.systemUTC());
+            ModelInfo model = new ModelInfo("m", 768, 256);
+            for (int r = 0; r < 6; r++) {
+                List<ChunkRecord> chunks = new ArrayList<>();
+                for (int i = 0; i < 10; i++) {
+                    chunks.add(new ChunkRecord("text " + i, new float[768]));
+                }
+                rooms.write(new DocumentWrite("health-" + r, "d", "f.md", "s", 1, chunks, 10, false, model, "r"));
+            }
+            StaticListableBeanFactory beans = new StaticListableBeanFactory();
+            beans.addBean("rooms", rooms);
+            beans.addBean("guard", guard);
+            Health h = new RedisMemoryHealthIndicator(beans.getBeanProvider(RoomIndex.class),
+                    beans.getBeanProvider(MemoryGuard.class)).health();
+            assertThat(h.getStatus()).isEqualTo(Status.UP);
+            assertThat(h.getDetails()).containsEntry("cluster", true).containsEntry("layout", "scan");
+            List<?> shards = (List<?>) h.getDetails().get("shards");
+            assertThat(shards).hasSize(3);
+            double used = shards.stream().mapToDouble(s -> (Double) ((Map<?, ?>) s).get("usedMemoryMb")).sum();
+            assertThat((Double) h.getDetails().get("usedMemoryMb")).isCloseTo(used, org.assertj.core.data.Offset.offset(0.5));
+            long roomsOnShards = shards.stream().mapToLong(s -> (Long) ((Map<?, ?>) s).get("activeRooms")).sum();
+            assertThat(roomsOnShards).isEqualTo((Long) h.getDetails().get("activeRooms"));
+            assertThat(shards).allSatisfy(s -> assertThat(((Map<?, ?>) s).get("shard")).asString().startsWith("127.0.0.1:"));
+            for (int r = 0; r < 6; r++) {
+                rooms.deleteRoom("health-" + r);
+            }
         }
     }
 

@@ -10,7 +10,6 @@ import io.polyphony.ingest.roomindex.RedisTopology;
 import io.polyphony.ingest.roomindex.RoomIndex;
 import io.polyphony.ingest.roomindex.RoomIndex.ChunkRecord;
 import io.polyphony.ingest.roomindex.RoomIndex.DocumentWrite;
-import io.polyphony.ingest.roomindex.RoomIndex.RoomBudget;
 import io.polyphony.ingest.roomindex.RoomKeys;
 import io.polyphony.ingest.testing.RedisTestServer;
 import java.nio.charset.StandardCharsets;

@@ -35,6 +35,8 @@ class CapacityCommandIT {
         long perChunk = r.get("bytesPerChunk").asLong();
         assertThat(perChunk).isBetween(3072L + 400, 6000L); // a 3,072-byte vector and ~480 bytes of text, plus overhead
         assertThat(r.get("vectorBytes").asInt()).isEqualTo(3072);
+        assertThat(r.get("layout").asString()).isEqualTo("scan"); // the bundled 7.0.15 has neither VADD nor FT.CREATE
+        assertThat(r.get("shards").get("perShard")).hasSize(1);
         for (String scenario : List.of("small", "medium", "large", "huge", "mixed")) {
             JsonNode rooms = r.get("scenarios").get(scenario).get("rooms");
             assertThat(rooms.propertyNames()).contains("256 MB", "512 MB", "1 GB", "2 GB", "3 GB", "4 GB");

@@ -25,13 +25,13 @@ class SearchLayoutTests {
         assertThat(IndexLayouts.has(redis, "HSET")).isTrue();
         assertThat(IndexLayouts.has(redis, "FT.CREATE")).isFalse();
         assertThat(IndexLayouts.has(redis, "VADD")).isFalse();
-        assertThat(IndexLayouts.choose(redis, redis, "auto", "q8").name()).isEqualTo("scan");
+        assertThat(IndexLayouts.choose(redis, redis, "auto", VectorSetLayout.Options.DEFAULTS).name()).isEqualTo("scan");
         assertThat(new RoomIndex(RedisTestServer.topology(), Clock.systemUTC()).searchMethod()).isEqualTo("exact");
-        assertThatThrownBy(() -> IndexLayouts.choose(redis, redis, "search", "q8"))
+        assertThatThrownBy(() -> IndexLayouts.choose(redis, redis, "search", VectorSetLayout.Options.DEFAULTS))
                 .hasMessageContaining("polyphony.index=search needs a Redis with FT.CREATE");
-        assertThatThrownBy(() -> IndexLayouts.choose(redis, redis, "vectorset", "q8"))
+        assertThatThrownBy(() -> IndexLayouts.choose(redis, redis, "vectorset", VectorSetLayout.Options.DEFAULTS))
                 .hasMessageContaining("polyphony.index=vectorset needs a Redis with VADD");
-        assertThatThrownBy(() -> IndexLayouts.choose(redis, redis, "hnsw", "q8"))
+        assertThatThrownBy(() -> IndexLayouts.choose(redis, redis, "hnsw", VectorSetLayout.Options.DEFAULTS))
                 .hasMessageContaining("polyphony.index must be one of [auto, vectorset, search, scan], not 'hnsw'");
     }
 

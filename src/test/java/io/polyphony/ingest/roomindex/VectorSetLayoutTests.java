@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.polyphony.ingest.budget.Capacity;
 import io.polyphony.ingest.budget.Evictions;
 import io.polyphony.ingest.budget.MemoryGuard;
+import io.polyphony.ingest.budget.RoomBudget;
 import io.polyphony.ingest.embed.ModelInfo;
 import io.polyphony.ingest.roomindex.RoomIndex.ChunkRecord;
 import io.polyphony.ingest.roomindex.RoomIndex.DocumentWrite;
-import io.polyphony.ingest.roomindex.RoomIndex.RoomBudget;
 import io.polyphony.ingest.testing.Redis8TestServer;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,7 +42,7 @@ class VectorSetLayoutTests {
     final Random random = new Random(11);
 
     IndexLayout layout(String name) {
-        return IndexLayouts.choose(redis, redis, name, "q8");
+        return IndexLayouts.choose(redis, redis, name, VectorSetLayout.Options.DEFAULTS);
     }
 
     float[] unit() {
@@ -73,9 +73,9 @@ class VectorSetLayoutTests {
     @Test
     void autoPicksVectorSetsOnRedis8() {
         assertThat(IndexLayouts.has(redis, "VADD")).isTrue();
-        assertThat(IndexLayouts.choose(redis, redis, "auto", "q8").name()).isEqualTo("vectorset");
+        assertThat(IndexLayouts.choose(redis, redis, "auto", VectorSetLayout.Options.DEFAULTS).name()).isEqualTo("vectorset");
         assertThat(new RoomIndex(topology, clock).searchMethod()).isEqualTo("VSIM");
-        assertThatThrownBy(() -> IndexLayouts.choose(redis, redis, "vectorset", "int4"))
+        assertThatThrownBy(() -> new VectorSetLayout.Options("int4", 16))
                 .hasMessageContaining("polyphony.vector-quantization must be one of q8, noquant, bin");
     }
 
@@ -179,7 +179,7 @@ class VectorSetLayoutTests {
     void memoryPressureEvictsWholeRoomsVectorSetsIncluded() {
         try (Redis8TestServer small = Redis8TestServer.start("--maxmemory", "8mb", "--maxmemory-policy", "noeviction")) {
             RedisTopology t = small.topology();
-            RoomIndex rooms = new RoomIndex(t, IndexLayouts.choose(t.client(), t.client(), "auto", "q8"), clock);
+            RoomIndex rooms = new RoomIndex(t, IndexLayouts.choose(t.client(), t.client(), "auto", VectorSetLayout.Options.DEFAULTS), clock);
             DriverManagerDataSource ds = new DriverManagerDataSource("jdbc:h2:mem:vs" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
             new ResourceDatabasePopulator(new ClassPathResource("polyphony-schema.sql")).execute(ds);
             Evictions evictions = new Evictions(new JdbcTemplate(ds));
