@@ -126,7 +126,8 @@ public final class CapacityReport {
             sb.append('\n');
         }
         Map<String, Object> sh = (Map<String, Object>) r.get("shards");
-        sb.append(String.format("%nrooms that still fit in what is left of each %s's budget:%n%n",
+        sb.append(String.format("%nrooms that still fit in what is left of each %s's budget (the machine's memory where"
+                        + " there is none):%n%n",
                 Boolean.TRUE.equals(sh.get("cluster")) ? "shard (master)" : "server"));
         sb.append(String.format("%-24s %12s %12s", "shard", "used", "budget"));
         scenarios.keySet().forEach(k -> sb.append(String.format("%10s", k)));

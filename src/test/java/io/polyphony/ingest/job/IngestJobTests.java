@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.polyphony.ingest.Outcome;
 import io.polyphony.ingest.Reason;
 import io.polyphony.ingest.extract.TestDocuments;
+import io.polyphony.ingest.roomindex.RedisInfo;
 import io.polyphony.ingest.roomindex.RoomKeys;
 import io.polyphony.ingest.testing.RedisTestServer;
 import java.io.IOException;
@@ -261,8 +262,7 @@ class IngestJobTests {
     void aFullRedisFailsTheDocumentWithMemoryBudgetNotTheJob() throws Exception {
         Path room = Files.createDirectories(uploads.resolve(a));
         TestDocuments.text(room, "big.md", paragraphs("capacity planning", 30), UTF_8);
-        long used = Long.parseLong(redis.info("memory").lines().filter(l -> l.startsWith("used_memory:")).findFirst()
-                .orElseThrow().substring("used_memory:".length()).strip());
+        long used = RedisInfo.of(redis, "memory").number("used_memory");
         try {
             // every room here is recent, so none may be evicted; the budget (80 %) is already exceeded
             redis.configSet("maxmemory", Long.toString(used + 64 * 1024));

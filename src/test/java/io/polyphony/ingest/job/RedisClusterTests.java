@@ -11,6 +11,7 @@ import io.polyphony.ingest.budget.MemoryGuard;
 import io.polyphony.ingest.embed.Embedder;
 import io.polyphony.ingest.embed.ModelInfo;
 import io.polyphony.ingest.extract.TestDocuments;
+import io.polyphony.ingest.roomindex.RedisInfo;
 import io.polyphony.ingest.roomindex.RedisTopology;
 import io.polyphony.ingest.roomindex.RedisTopology.Shard;
 import io.polyphony.ingest.roomindex.RoomActivity;
@@ -302,8 +303,7 @@ class RedisClusterTests {
             redis.zadd(RoomKeys.ROOMS, room.getValue(), room.getKey());
         }
         DocumentWrite incoming = document(onFull.get(3), model, 200, random);
-        long used = Long.parseLong(full.node().info("memory").lines().filter(l -> l.startsWith("used_memory:"))
-                .findFirst().orElseThrow().substring("used_memory:".length()).strip());
+        long used = RedisInfo.of(full.node(), "memory").number("used_memory");
         long perChunk = guard.bytesPerChunk(500 + 4 * 768);
         // the full shard's budget (80 % of maxmemory) has room for half of the incoming document
         long maxmemory = (long) ((used + 100L * perChunk) / 0.8);
