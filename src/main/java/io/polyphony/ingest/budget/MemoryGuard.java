@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.UnifiedJedis;
@@ -31,6 +32,8 @@ public class MemoryGuard {
     private static final Logger log = LoggerFactory.getLogger(MemoryGuard.class);
     /** Chunk keys sampled to measure what a chunk takes. */
     private static final int SAMPLED_CHUNKS = 32;
+    /** Least time between two rebuilds of the room registry when nothing can be evicted. */
+    private static final Duration RECONCILE_EVERY = Duration.ofMinutes(1);
 
     private final RoomIndex rooms;
     private final RedisTopology topology;
@@ -40,6 +43,7 @@ public class MemoryGuard {
     private final long configuredBytes;
     private final Duration inactiveAfter;
     private final Clock clock;
+    private final AtomicLong lastReconciled = new AtomicLong(Long.MIN_VALUE);
 
     public MemoryGuard(RoomIndex rooms, Evictions evictions, double fraction, long configuredBytes,
                        Duration inactiveAfter, Clock clock) {
@@ -139,9 +143,11 @@ public class MemoryGuard {
                 return Optional.empty();
             }
             Optional<Tuple> victim = leastRecentlyActiveInactive(room, shard);
-            if (victim.isEmpty() && !reconciled) {
-                // a room whose registry entry was lost in a crash is still a candidate: rebuild the registry once
-                log.info("no room to evict; registry of rooms reconciled with the rooms' meta hashes: {}", rooms.activity().reconcile());
+            if (victim.isEmpty() && !reconciled && reconcileDue()) {
+                // a room whose registry entry was lost in a crash is still a candidate: rebuild the registry, at
+                // most once a minute (it scans every master's keys)
+                log.info("no room to evict; registry of rooms reconciled with the rooms' meta hashes: {}",
+                        rooms.activity().reconcile());
                 reconciled = true;
                 continue;
             }
@@ -158,6 +164,12 @@ public class MemoryGuard {
                     where, Sizes.human(used), Sizes.human(needed), room, Sizes.human(budget.bytes()), budget.source()),
                     shard);
         }
+    }
+
+    private boolean reconcileDue() {
+        long now = clock.millis();
+        long last = lastReconciled.get();
+        return (last == Long.MIN_VALUE || now - last >= RECONCILE_EVERY.toMillis()) && lastReconciled.compareAndSet(last, now);
     }
 
     /** The least recently active room on the shard, other than {@code except}, idle for at least {@code inactiveAfter}. */

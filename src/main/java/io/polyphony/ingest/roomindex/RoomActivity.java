@@ -6,7 +6,7 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.UnifiedJedis;
-import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.ZAddParams;
 import redis.clients.jedis.resps.ScanResult;
@@ -40,21 +40,33 @@ public final class RoomActivity {
 
     /**
      * Records activity in the registry; an older time never overwrites a newer one. Best effort: a Redis at its
-     * {@code maxmemory} refuses the command, and the registry is caught up by {@link #reconcile()} later.
+     * {@code maxmemory} refuses the command, or the registry's master is down for a moment (its room was written
+     * already); the registry is caught up by {@link #reconcile()} later.
      */
     public void active(String room, long millis) {
         try {
             redis.zadd(RoomKeys.ROOMS, millis, room, ZAddParams.zAddParams().gt());
-        } catch (JedisDataException e) {
-            if (!String.valueOf(e.getMessage()).startsWith("OOM")) {
-                throw e;
-            }
-            log.warn("room registry not updated for {} (Redis is at its maxmemory); it is reconciled later", room);
+        } catch (JedisException e) {
+            lagging(room, e);
         }
     }
 
+    /** Removes a room from the registry; best effort, like {@link #active}: readers skip members without a room. */
     public void forget(String room) {
-        redis.zrem(RoomKeys.ROOMS, room);
+        try {
+            redis.zrem(RoomKeys.ROOMS, room);
+        } catch (JedisException e) {
+            lagging(room, e);
+        }
+    }
+
+    /** A registry command that Redis refused for want of memory, or that could not reach the registry's master. */
+    private static void lagging(String room, JedisException e) {
+        if (!String.valueOf(e.getMessage()).startsWith("OOM") && !Retrying.unavailable(e)) {
+            throw e;
+        }
+        log.warn("room registry not updated for {} ({}); it is reconciled from the rooms' meta hashes later", room,
+                e.getMessage());
     }
 
     /** The later of the meta hash's {@code last_active} and the registry's score; empty when there is no room. */
