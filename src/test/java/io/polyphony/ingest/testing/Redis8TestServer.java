@@ -25,33 +25,36 @@ public final class Redis8TestServer implements AutoCloseable {
     private final int port;
     private RedisTopology topology;
 
-    private Redis8TestServer(List<String> settings) {
-        Path script = Path.of("scripts/redis8.sh").toAbsolutePath();
-        String launcher;
-        try {
-            Process p = new ProcessBuilder("bash", script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            launcher = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0 || launcher.isEmpty()) {
-                throw new IllegalStateException(script + " could not provide a Redis 8 server (exit " + p.exitValue() + ")");
+    private static String launcher;
+
+    /** The launcher {@code scripts/redis8.sh} prints (it downloads Redis 8 on its first run, then reuses it). */
+    public static synchronized String launcher() {
+        if (launcher == null) {
+            Path script = Path.of("scripts/redis8.sh").toAbsolutePath();
+            try {
+                Process p = new ProcessBuilder("bash", script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                String path = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+                if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0 || path.isEmpty()) {
+                    throw new IllegalStateException(script + " could not provide a Redis 8 server (exit " + p.exitValue() + ")");
+                }
+                launcher = path;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
             }
-            port = RedisTestServer.freePort();
-            Path dir = Files.createTempDirectory("polyphony-redis8");
-            List<String> command = new ArrayList<>(List.of(launcher, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--dir", dir.toString()));
-            command.addAll(settings);
-            process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("redis.log").toFile()).start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
+        return launcher;
+    }
+
+    /** Waits until the server on the port answers PING (20 s at most, and only while the process lives). */
+    static void awaitPing(int port, Process process) {
         long deadline = System.currentTimeMillis() + 20_000;
         while (true) {
             try (Jedis j = new Jedis("127.0.0.1", port, 500)) {
                 j.ping();
-                break;
+                return;
             } catch (JedisException e) {
                 if (!process.isAlive() || System.currentTimeMillis() > deadline) {
                     process.destroyForcibly();
@@ -65,6 +68,21 @@ public final class Redis8TestServer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private Redis8TestServer(List<String> settings) {
+        try {
+            port = RedisTestServer.freePort();
+            Path dir = Files.createTempDirectory("polyphony-redis8");
+            List<String> command = new ArrayList<>(List.of(launcher(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+            command.addAll(settings);
+            process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("redis.log").toFile()).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        awaitPing(port, process);
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
     }
 

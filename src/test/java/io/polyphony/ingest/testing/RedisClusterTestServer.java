@@ -11,8 +11,8 @@ import redis.clients.jedis.Jedis;
 import redis.embedded.RedisServer;
 
 /**
- * A real Redis Cluster of three masters (the bundled redis-server 7.0.15 with {@code cluster-enabled yes}) on
- * free loopback ports, formed from Java ({@code CLUSTER ADDSLOTSRANGE}, {@code CLUSTER MEET}). Every node keeps
+ * A real Redis Cluster of three masters (the bundled redis-server 7.0.15, or Redis 8 through
+ * {@code scripts/redis8.sh}, with {@code cluster-enabled yes}) on free loopback ports, formed from Java ({@code CLUSTER ADDSLOTSRANGE}, {@code CLUSTER MEET}). Every node keeps
  * an append-only file ({@code appendfsync always}) in its own folder, so a master can be stopped and started
  * again with its data.
  */
@@ -20,10 +20,88 @@ public final class RedisClusterTestServer implements AutoCloseable {
 
     private static RedisClusterTestServer shared;
 
-    private final List<Integer> ports = new ArrayList<>();
-    private final List<RedisServer> servers = new ArrayList<>();
+    /** One node of the cluster: a server that can be stopped and started again on its port with its data. */
+    private interface Node {
+        void start();
 
+        void stop();
+
+        boolean isActive();
+    }
+
+    /** The settings every node starts with, as {@code name value} pairs. */
+    private static List<String[]> settings(Path dir) {
+        return List.of(new String[] {"bind", "127.0.0.1"}, new String[] {"dir", dir.toString()},
+                new String[] {"cluster-enabled", "yes"}, new String[] {"cluster-config-file", "nodes.conf"},
+                new String[] {"cluster-node-timeout", "5000"}, new String[] {"cluster-require-full-coverage", "no"},
+                new String[] {"appendonly", "yes"}, new String[] {"appendfsync", "always"}, new String[] {"save", ""});
+    }
+
+    private static Node embedded(int port, Path dir) {
+        var builder = RedisServer.builder().port(port);
+        for (String[] s : settings(dir)) {
+            builder.setting(s[0] + " " + (s[1].isEmpty() || s[1].contains("/") ? "\"" + s[1] + "\"" : s[1]));
+        }
+        RedisServer server = builder.build();
+        return new Node() {
+            public void start() {
+                server.start();
+            }
+
+            public void stop() {
+                server.stop();
+            }
+
+            public boolean isActive() {
+                return server.isActive();
+            }
+        };
+    }
+
+    private static Node redis8(int port, Path dir) {
+        List<String> command = new ArrayList<>(List.of(Redis8TestServer.launcher(), "--port", Integer.toString(port)));
+        for (String[] s : settings(dir)) {
+            command.add("--" + s[0]);
+            command.add(s[1]);
+        }
+        return new Node() {
+            private Process process;
+
+            public void start() {
+                try {
+                    process = new ProcessBuilder(command).redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile())).start();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                Redis8TestServer.awaitPing(port, process);
+            }
+
+            public void stop() {
+                process.destroy();
+                try {
+                    process.waitFor();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            public boolean isActive() {
+                return process != null && process.isAlive();
+            }
+        };
+    }
+
+    private final List<Integer> ports = new ArrayList<>();
+    private final List<Node> servers = new ArrayList<>();
+
+    /** Three masters of the bundled redis-server 7.0.15. */
     public RedisClusterTestServer(int masters) {
+        this(masters, false);
+    }
+
+    /** Masters of the bundled 7.0.15, or of Redis 8 (vector sets) when {@code redis8}. */
+    public RedisClusterTestServer(int masters, boolean redis8) {
         Path root;
         try {
             root = Files.createTempDirectory("polyphony-cluster");
@@ -38,10 +116,7 @@ public final class RedisClusterTestServer implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            RedisServer s = RedisServer.builder().port(port).setting("bind 127.0.0.1").setting("dir \"" + dir + "\"")
-                    .setting("cluster-enabled yes").setting("cluster-config-file nodes.conf")
-                    .setting("cluster-node-timeout 5000").setting("cluster-require-full-coverage no")
-                    .setting("appendonly yes").setting("appendfsync always").setting("save \"\"").build();
+            Node s = redis8 ? redis8(port, dir) : embedded(port, dir);
             s.start();
             ports.add(port);
             servers.add(s);
@@ -128,7 +203,7 @@ public final class RedisClusterTestServer implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        for (RedisServer s : servers) {
+        for (Node s : servers) {
             if (s.isActive()) {
                 s.stop();
             }
