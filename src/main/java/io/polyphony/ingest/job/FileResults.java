@@ -17,9 +17,14 @@ public class FileResults {
         this.jdbc = jdbc;
     }
 
+    /** Replaces the results of these files of the run (portable: a delete and an insert in the caller's transaction). */
     public void record(long jobInstanceId, long jobExecutionId, List<FileResult> results) {
-        jdbc.batchUpdate("MERGE INTO INGEST_FILE (JOB_INSTANCE_ID, SEQ, JOB_EXECUTION_ID, PATH, ROOM, OUTCOME, REASON,"
-                        + " MESSAGE, CHUNKS, TOTAL_CHUNKS) KEY (JOB_INSTANCE_ID, SEQ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        jdbc.batchUpdate("DELETE FROM INGEST_FILE WHERE JOB_INSTANCE_ID = ? AND SEQ = ?", results, results.size(), (ps, r) -> {
+            ps.setLong(1, jobInstanceId);
+            ps.setInt(2, r.seq());
+        });
+        jdbc.batchUpdate("INSERT INTO INGEST_FILE (JOB_INSTANCE_ID, SEQ, JOB_EXECUTION_ID, PATH, ROOM, OUTCOME, REASON,"
+                        + " MESSAGE, CHUNKS, TOTAL_CHUNKS) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 results, results.size(), (ps, r) -> {
                     ps.setLong(1, jobInstanceId);
                     ps.setInt(2, r.seq());

@@ -63,8 +63,9 @@ public class RunOwners implements JobExecutionListener {
     @Override
     public void beforeJob(JobExecution execution) {
         activeHere.add(execution.getJobInstance().getId());
-        jdbc.update("MERGE INTO INGEST_RUN_OWNER (JOB_EXECUTION_ID, HOST, PID, STARTED_AT) KEY (JOB_EXECUTION_ID)"
-                + " VALUES (?, ?, ?, ?)", execution.getId(), HOST, PID, Timestamp.from(Instant.now()));
+        jdbc.update("DELETE FROM INGEST_RUN_OWNER WHERE JOB_EXECUTION_ID = ?", execution.getId());
+        jdbc.update("INSERT INTO INGEST_RUN_OWNER (JOB_EXECUTION_ID, HOST, PID, STARTED_AT) VALUES (?, ?, ?, ?)",
+                execution.getId(), HOST, PID, Timestamp.from(Instant.now()));
     }
 
     public Optional<Owner> owner(long executionId) {

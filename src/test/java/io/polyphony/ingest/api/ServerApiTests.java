@@ -32,6 +32,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import redis.clients.jedis.RedisClient;
@@ -45,6 +46,7 @@ import tools.jackson.databind.json.JsonMapper;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "spring.datasource.url=jdbc:h2:mem:serverapi;DB_CLOSE_DELAY=-1", "polyphony.api-key=test-key",
         "polyphony.ingest.max-chunks-per-file=40"})
+@DirtiesContext // its scheduler ticks on shared folders: closed before another server test starts
 class ServerApiTests {
 
     static final Path ROOT;
@@ -229,7 +231,8 @@ class ServerApiTests {
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM INGEST_SPEC_LAUNCH WHERE SPEC = 'locked'", Integer.class))
                 .isZero(); // released
         // a lock from another host older than any launch takes is a dead process's too
-        jdbc.update("INSERT INTO INGEST_SPEC_LAUNCH VALUES ('locked', 'other-host', 4242, DATEADD('MINUTE', -10, CURRENT_TIMESTAMP))");
+        jdbc.update("INSERT INTO INGEST_SPEC_LAUNCH VALUES ('locked', 'other-host', 4242, ?)",
+                java.sql.Timestamp.from(java.time.Instant.now().minus(Duration.ofMinutes(10))));
         Reply again = post("/api/jobs/locked/runs");
         assertThat(again.status()).as(String.valueOf(again.json())).isEqualTo(202);
         finished(again.json().get("execution").asLong());

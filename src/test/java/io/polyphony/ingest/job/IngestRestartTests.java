@@ -64,6 +64,9 @@ class IngestRestartTests {
 
     @Test
     void aRunThatLostRedisResumesToCompletionWithoutDuplicates() throws Exception {
+        try (RedisClient c = RedisClient.create("127.0.0.1", PORT)) {
+            c.flushAll(); // this class's own server: a run of another database's suite may have left the room
+        }
         Path room = Files.createDirectories(uploads.resolve("restart"));
         for (int i = 0; i < 6; i++) {
             TestDocuments.text(room, "doc" + i + ".txt", IngestJobTests.paragraphs("topic " + i, 4 + i), UTF_8);
