@@ -14,12 +14,15 @@ CREATE TABLE IF NOT EXISTS INGEST_FILE (
     PRIMARY KEY (JOB_INSTANCE_ID, SEQ)
 );
 
--- Which process runs an execution, so that start-up recovery never takes over a live run of another process.
-CREATE TABLE IF NOT EXISTS INGEST_RUN_OWNER (
+-- Which process runs an execution: a lease, renewed by a heartbeat (BEATS counts up) while the process lives.
+-- Another process takes an execution over only when BEATS has stood still for the lease's expiry.
+CREATE TABLE IF NOT EXISTS INGEST_LEASE (
     JOB_EXECUTION_ID BIGINT       NOT NULL PRIMARY KEY,
+    INSTANCE_ID      VARCHAR(64)  NOT NULL,
     HOST             VARCHAR(255) NOT NULL,
     PID              BIGINT       NOT NULL,
-    STARTED_AT       TIMESTAMP    NOT NULL
+    BEATS            BIGINT       NOT NULL,
+    ACQUIRED_AT      TIMESTAMP    NOT NULL
 );
 
 -- One row per interrupted execution recovered at start-up: the primary key lets exactly one process claim it.

@@ -24,7 +24,8 @@ public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path d
                                   @DefaultValue("") String apiKey, @DefaultValue("auto") String index,
                                   @DefaultValue("q8") String vectorQuantization, @DefaultValue("8") int vectorM,
                                   @DefaultValue Embedding embedding,
-                                  @DefaultValue Ingest ingest, @DefaultValue Redis redis, @DefaultValue Budget budget) {
+                                  @DefaultValue Ingest ingest, @DefaultValue Redis redis, @DefaultValue Budget budget,
+                                  @DefaultValue Lease lease) {
 
     /** Where uploads are kept, by room ({@code <data-dir>/uploads/<roomId>/<file>}): the inbox and the archive. */
     public Path uploadsDir() {
@@ -64,6 +65,14 @@ public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path d
      */
     public record Redis(@DefaultValue("") String url, @DefaultValue("6390") int embeddedPort,
                         @DefaultValue("6") int retryAttempts, @DefaultValue("250ms") Duration retryDelay) {
+    }
+
+    /**
+     * @param heartbeat how often a process renews the leases of the runs it executes
+     * @param expiry    a lease not renewed for this long (as another process watches it) is its dead owner's: the
+     *                  run is recovered and restarted by one surviving process
+     */
+    public record Lease(@DefaultValue("10s") Duration heartbeat, @DefaultValue("60s") Duration expiry) {
     }
 
     /**

@@ -141,8 +141,8 @@ public class IngestJobConfiguration {
     }
 
     @Bean
-    public RunOwners runOwners(JdbcTemplate jdbcTemplate) {
-        return new RunOwners(jdbcTemplate);
+    public RunOwners runOwners(JdbcTemplate jdbcTemplate, PolyphonyProperties props) {
+        return new RunOwners(jdbcTemplate, props.lease().heartbeat(), props.lease().expiry());
     }
 
     @Bean

@@ -114,7 +114,7 @@ public class IngestRuns {
     public Optional<JobExecution> runningSpec(String spec) {
         return jobRepository.findRunningJobExecutions(IngestJobConfiguration.JOB).stream()
                 .filter(e -> spec.equals(e.getJobParameters().getString(IngestJobConfiguration.SPEC)))
-                .filter(e -> owners.owner(e.getId()).map(o -> !o.deadHere()).orElse(true))
+                .filter(e -> !owners.expired(e.getId()))
                 .findFirst();
     }
 
@@ -172,13 +172,33 @@ public class IngestRuns {
         List<JobExecution> out = new ArrayList<>();
         for (JobExecution e : jobRepository.findRunningJobExecutions(IngestJobConfiguration.JOB)) {
             if (owners.claimInterrupted(e.getId())) {
-                log.warn("run {} (execution {}) was interrupted (its process is gone); marked FAILED so it can be "
-                        + "restarted: POST /api/runs/{}/restart or replay {}", e.getJobInstance().getId(), e.getId(),
-                        e.getId(), e.getId());
+                log.warn("run {} (execution {}) was interrupted (its owner's lease expired or its process is gone);"
+                        + " marked FAILED", e.getJobInstance().getId(), e.getId());
                 out.add(jobOperator.recover(e));
             }
         }
         return out;
+    }
+
+    /**
+     * Recovers every interrupted execution this process claims (see {@link #recoverInterrupted}) and restarts
+     * its run here, from its last committed files: what a surviving server does for a dead one. Empty when there
+     * was nothing to take over.
+     */
+    public List<JobExecution> takeOverInterrupted() {
+        List<JobExecution> restarted = new ArrayList<>();
+        for (JobExecution recovered : recoverInterrupted()) {
+            try {
+                JobExecution e = resume(recovered);
+                log.warn("run {} (execution {}) restarted here as execution {}", recovered.getJobInstance().getId(),
+                        recovered.getId(), e.getId());
+                restarted.add(e);
+            } catch (RuntimeException e) {
+                log.error("run {} (execution {}) could not be restarted: {}; POST /api/runs/{}/restart once the cause"
+                        + " is fixed", recovered.getJobInstance().getId(), recovered.getId(), e.getMessage(), recovered.getId());
+            }
+        }
+        return restarted;
     }
 
     /** Resumes the unfinished run of the same path and room, or starts a new one. */
@@ -242,8 +262,8 @@ public class IngestRuns {
             if (!owners.claimInterrupted(last.getId())) {
                 Optional<RunOwners.Owner> o = owners.owner(last.getId());
                 throw new IllegalStateException("run " + last.getJobInstance().getId() + " (execution " + last.getId()
-                        + ") is running" + o.map(w -> " in process " + w.pid() + " on " + w.host()).orElse("")
-                        + " or was just recovered by another process");
+                        + ") is running" + o.map(w -> " in instance " + w.instance() + " (process " + w.pid() + " on "
+                        + w.host() + ")").orElse("") + " or was just recovered by another process");
             }
             // left STARTED by a process that died: mark it failed so it can be restarted
             log.info("run {} (execution {}) was interrupted; recovering it", last.getJobInstance().getId(), last.getId());

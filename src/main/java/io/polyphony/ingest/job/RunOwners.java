@@ -3,43 +3,91 @@ package io.polyphony.ingest.job;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.listener.JobExecutionListener;
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Records which process (host and pid) runs each execution, and lets exactly one process claim an
- * interrupted execution for recovery. A run left {@code STARTED} whose owner is alive on this host is
- * not interrupted: another process is working on it.
+ * Who runs each execution, by lease: every process has an instance id (random at start), holds a lease row
+ * for each execution it runs ({@code INGEST_LEASE}) and renews all of them with a heartbeat (a counter, every
+ * {@code heartbeat}). Another process decides that an owner is gone when the counter has not moved for
+ * {@code expiry} by its own monotonic clock, so wall clocks, host names and pids do not matter; only on the same
+ * host does a dead pid (or this very pid under another instance id: pid 1 again in a restarted container) end a
+ * lease at once. Claiming an interrupted execution for recovery is an insert keyed by the execution, so exactly
+ * one process recovers it.
  */
-public class RunOwners implements JobExecutionListener {
+public class RunOwners implements JobExecutionListener, AutoCloseable {
 
-    /** Owner of an execution. */
-    public record Owner(String host, long pid) {
+    private static final Logger log = LoggerFactory.getLogger(RunOwners.class);
 
-        /** True when the owner is this host and its process is gone (or it is a different host: unknown). */
-        boolean deadHere() {
-            return host.equals(HOST) && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
+    /** Owner of an execution: its process's instance id, host and pid. */
+    public record Owner(String instance, String host, long pid) {
+
+        /**
+         * True when the owner ran on this host and its process is gone, or this process has its pid now under
+         * another instance id ({@code me}): pid 1 again in a restarted container.
+         */
+        boolean deadHere(String me, String myHost) {
+            if (!host.equals(myHost)) {
+                return false;
+            }
+            if (pid == PID) {
+                return !instance.equals(me);
+            }
+            return ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
         }
     }
 
     static final String HOST = hostName();
-    /** A launch (check, then create the execution) takes well under this; an older lock is a dead process's. */
-    static final java.time.Duration LAUNCH_LOCK_STALE = java.time.Duration.ofMinutes(2);
     static final long PID = ProcessHandle.current().pid();
+    /** A launch (check, then create the execution) takes well under this; an older lock is a dead process's. */
+    static final Duration LAUNCH_LOCK_STALE = Duration.ofMinutes(2);
+
+    /** What this process last saw of another owner's lease, and since when (monotonic). */
+    private record Seen(String instance, long beats, long sinceNanos) {
+    }
 
     private final JdbcTemplate jdbc;
+    /** This process's instance id. */
+    private final String instance = UUID.randomUUID().toString();
+    /** This process's host, as its leases name it. */
+    private final String host;
+    private final Duration heartbeat;
+    private final Duration expiry;
     /** Runs (job instances) whose execution thread is still working in this process, even if marked stopped. */
     private final Set<Long> activeHere = ConcurrentHashMap.newKeySet();
+    private final Map<Long, Seen> seen = new ConcurrentHashMap<>();
+    private volatile ScheduledExecutorService beats;
 
-    public RunOwners(JdbcTemplate jdbc) {
+    public RunOwners(JdbcTemplate jdbc, Duration heartbeat, Duration expiry) {
+        this(jdbc, heartbeat, expiry, HOST);
+    }
+
+    /** As a process on another host would be (tests play several hosts in one JVM). */
+    RunOwners(JdbcTemplate jdbc, Duration heartbeat, Duration expiry, String host) {
+        this.host = host;
+        if (expiry.compareTo(heartbeat.multipliedBy(2)) <= 0) {
+            throw new IllegalArgumentException("polyphony.lease.expiry (" + expiry + ") must be over twice"
+                    + " polyphony.lease.heartbeat (" + heartbeat + ")");
+        }
         this.jdbc = jdbc;
+        this.heartbeat = heartbeat;
+        this.expiry = expiry;
     }
 
     private static String hostName() {
@@ -50,42 +98,113 @@ public class RunOwners implements JobExecutionListener {
         }
     }
 
+    public String instance() {
+        return instance;
+    }
+
+    public Duration heartbeat() {
+        return heartbeat;
+    }
+
     /** True while an execution of this run is still executing in this process (a stop waits for its transaction). */
     public boolean activeHere(long jobInstanceId) {
         return activeHere.contains(jobInstanceId);
     }
 
     @Override
-    public void afterJob(JobExecution execution) {
-        activeHere.remove(execution.getJobInstance().getId());
-    }
-
-    @Override
     public void beforeJob(JobExecution execution) {
         activeHere.add(execution.getJobInstance().getId());
-        jdbc.update("DELETE FROM INGEST_RUN_OWNER WHERE JOB_EXECUTION_ID = ?", execution.getId());
-        jdbc.update("INSERT INTO INGEST_RUN_OWNER (JOB_EXECUTION_ID, HOST, PID, STARTED_AT) VALUES (?, ?, ?, ?)",
-                execution.getId(), HOST, PID, Timestamp.from(Instant.now()));
+        acquire(execution.getId());
+    }
+
+    /** Takes the execution's lease for this process and keeps renewing it. */
+    void acquire(long executionId) {
+        jdbc.update("DELETE FROM INGEST_LEASE WHERE JOB_EXECUTION_ID = ?", executionId);
+        jdbc.update("INSERT INTO INGEST_LEASE (JOB_EXECUTION_ID, INSTANCE_ID, HOST, PID, BEATS, ACQUIRED_AT)"
+                + " VALUES (?, ?, ?, ?, 0, ?)", executionId, instance, host, PID, Timestamp.from(Instant.now()));
+        startHeartbeat();
+    }
+
+    /** The execution ended here (completed, failed or stopped): its lease is released. */
+    @Override
+    public void afterJob(JobExecution execution) {
+        activeHere.remove(execution.getJobInstance().getId());
+        jdbc.update("DELETE FROM INGEST_LEASE WHERE JOB_EXECUTION_ID = ? AND INSTANCE_ID = ?", execution.getId(), instance);
+    }
+
+    private synchronized void startHeartbeat() {
+        if (beats == null) {
+            beats = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "lease-heartbeat");
+                t.setDaemon(true);
+                return t;
+            });
+            beats.scheduleWithFixedDelay(this::beat, heartbeat.toMillis(), heartbeat.toMillis(), TimeUnit.MILLISECONDS);
+            log.info("instance {} (pid {} on {}) renews its run leases every {}", instance, PID, host, heartbeat);
+        }
+    }
+
+    /** Renews every lease this process holds. */
+    void beat() {
+        try {
+            jdbc.update("UPDATE INGEST_LEASE SET BEATS = BEATS + 1 WHERE INSTANCE_ID = ?", instance);
+        } catch (DataAccessException e) {
+            log.warn("could not renew the run leases of instance {}: {}", instance, e.getMessage());
+        }
+    }
+
+    /** Stops renewing (the process is going away, or a test plays a dead process). */
+    @Override
+    public synchronized void close() {
+        if (beats != null) {
+            beats.shutdownNow();
+            beats = null;
+        }
     }
 
     public Optional<Owner> owner(long executionId) {
-        List<Owner> rows = jdbc.query("SELECT HOST, PID FROM INGEST_RUN_OWNER WHERE JOB_EXECUTION_ID = ?",
-                (rs, i) -> new Owner(rs.getString(1), rs.getLong(2)), executionId);
+        List<Owner> rows = jdbc.query("SELECT INSTANCE_ID, HOST, PID FROM INGEST_LEASE WHERE JOB_EXECUTION_ID = ?",
+                (rs, i) -> new Owner(rs.getString(1), rs.getString(2), rs.getLong(3)), executionId);
         return rows.stream().findFirst();
     }
 
     /**
-     * True when this process may treat the execution as interrupted: no live owner on this host, and no
-     * other process claimed it first (the insert is the lock).
+     * True when the execution's owner is gone: its lease has not been renewed for {@code expiry} as this process
+     * has watched it (so the first look at a lease never finds it expired), or its process is dead on this host.
+     * An execution without a lease (its process died between creating it and taking the lease) expires the same way.
+     */
+    public boolean expired(long executionId) {
+        List<Seen> rows = jdbc.query("SELECT INSTANCE_ID, BEATS, HOST, PID FROM INGEST_LEASE WHERE JOB_EXECUTION_ID = ?",
+                (rs, i) -> {
+                    Owner o = new Owner(rs.getString(1), rs.getString(3), rs.getLong(4));
+                    return o.deadHere(instance, host) ? null : new Seen(rs.getString(1), rs.getLong(2), 0);
+                }, executionId);
+        if (!rows.isEmpty() && rows.get(0) == null) {
+            return true; // its process is gone from this host
+        }
+        Seen now = rows.isEmpty() ? new Seen("", -1, 0) : rows.get(0);
+        if (now.instance().equals(instance)) {
+            return false; // this process holds it, and is alive
+        }
+        long t = System.nanoTime();
+        Seen before = seen.compute(executionId, (id, old) -> old != null && old.instance().equals(now.instance())
+                && old.beats() == now.beats() ? old : new Seen(now.instance(), now.beats(), t));
+        return t - before.sinceNanos() >= expiry.toNanos();
+    }
+
+    /**
+     * True when this process may treat the execution as interrupted: its lease expired and no other process
+     * claimed it first (the insert is the lock).
      */
     public boolean claimInterrupted(long executionId) {
-        Optional<Owner> owner = owner(executionId);
-        if (owner.isPresent() && !owner.get().deadHere()) {
+        if (!expired(executionId)) {
             return false;
         }
         try {
             jdbc.update("INSERT INTO INGEST_RECOVERY (JOB_EXECUTION_ID, HOST, PID, RECOVERED_AT) VALUES (?, ?, ?, ?)",
                     executionId, HOST, PID, Timestamp.from(Instant.now()));
+            seen.remove(executionId);
+            jdbc.update("DELETE FROM INGEST_LEASE WHERE JOB_EXECUTION_ID = ?", executionId); // its dead owner's
             return true;
         } catch (DuplicateKeyException e) {
             return false;
@@ -105,9 +224,9 @@ public class RunOwners implements JobExecutionListener {
                 return Optional.empty();
             } catch (DuplicateKeyException e) {
                 List<Owner> holder = jdbc.query("SELECT HOST, PID FROM INGEST_SPEC_LAUNCH WHERE SPEC = ? AND LOCKED_AT > ?",
-                        (rs, i) -> new Owner(rs.getString(1), rs.getLong(2)), spec,
+                        (rs, i) -> new Owner("", rs.getString(1), rs.getLong(2)), spec,
                         Timestamp.from(Instant.now().minus(LAUNCH_LOCK_STALE)));
-                if (!holder.isEmpty() && !holder.get(0).deadHere()) {
+                if (!holder.isEmpty() && !launchHolderDead(holder.get(0))) {
                     return Optional.of(holder.get(0));
                 }
                 if (holder.isEmpty()) {
@@ -120,7 +239,11 @@ public class RunOwners implements JobExecutionListener {
                         holder.get(0).host(), holder.get(0).pid());
             }
         }
-        return Optional.of(new Owner("unknown", -1));
+        return Optional.of(new Owner("", "unknown", -1));
+    }
+
+    private static boolean launchHolderDead(Owner o) {
+        return o.host().equals(HOST) && o.pid() != PID && ProcessHandle.of(o.pid()).map(p -> !p.isAlive()).orElse(true);
     }
 
     public void unlockLaunch(String spec) {

@@ -1,6 +1,11 @@
 package io.polyphony.ingest.job;
 
 import io.polyphony.ingest.roomindex.RoomIndex;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.springframework.batch.core.job.JobExecution;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.batch.autoconfigure.BatchTaskExecutor;
@@ -13,8 +18,7 @@ import org.springframework.core.task.TaskExecutor;
 
 /**
  * Runs in the server ({@code serve}): launches return at once with the new execution (the command line
- * waits for its run instead), and executions a killed process left {@code STARTED} are recovered when
- * the server is ready.
+ * waits for its run instead), and executions whose owner died are taken over (recovered and restarted).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication
@@ -28,26 +32,58 @@ public class ServerRunsConfiguration {
         return executor;
     }
 
-    @Bean
-    public InterruptedRunsRecovery interruptedRunsRecovery(IngestRuns runs, ObjectProvider<RoomIndex> rooms) {
-        return new InterruptedRunsRecovery(runs, rooms);
+    @Bean(destroyMethod = "close")
+    public InterruptedRunsRecovery interruptedRunsRecovery(IngestRuns runs, RunOwners owners, ObjectProvider<RoomIndex> rooms) {
+        return new InterruptedRunsRecovery(runs, owners, rooms);
     }
 
-    /** Recovers interrupted runs once the server is up. */
-    public static final class InterruptedRunsRecovery {
-        private final IngestRuns runs;
-        private final ObjectProvider<RoomIndex> rooms;
+    /**
+     * Takes over interrupted runs: once the server is ready, and then every lease heartbeat, executions whose
+     * owner's lease expired (a dead server, here or on another host) are recovered and restarted here; exactly
+     * one server claims each.
+     */
+    public static final class InterruptedRunsRecovery implements AutoCloseable {
+        private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(InterruptedRunsRecovery.class);
 
-        InterruptedRunsRecovery(IngestRuns runs, ObjectProvider<RoomIndex> rooms) {
+        private final IngestRuns runs;
+        private final RunOwners owners;
+        private final ObjectProvider<RoomIndex> rooms;
+        private final ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lease-watch");
+            t.setDaemon(true);
+            return t;
+        });
+
+        InterruptedRunsRecovery(IngestRuns runs, RunOwners owners, ObjectProvider<RoomIndex> rooms) {
             this.runs = runs;
+            this.owners = owners;
             this.rooms = rooms;
         }
 
         /** Also connects to Redis now, so a Redis we must not use (its eviction policy) stops the server at start-up. */
         @EventListener(ApplicationReadyEvent.class)
-        public void recover() {
+        public void start() {
             rooms.getObject();
-            runs.recoverInterrupted();
+            log.info("instance {} watches run leases every {}", owners.instance(), owners.heartbeat());
+            recover();
+            long every = owners.heartbeat().toMillis();
+            watcher.scheduleWithFixedDelay(() -> {
+                try {
+                    recover();
+                } catch (RuntimeException e) {
+                    log.warn("lease watch failed: {}", e.getMessage());
+                }
+            }, every, every, TimeUnit.MILLISECONDS);
+        }
+
+        /** One pass: the runs taken over here, restarted. */
+        public List<JobExecution> recover() {
+            return runs.takeOverInterrupted();
+        }
+
+        @Override
+        public void close() {
+            watcher.shutdownNow();
         }
     }
 }

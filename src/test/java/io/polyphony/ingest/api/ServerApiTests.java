@@ -18,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -91,6 +92,8 @@ class ServerApiTests {
     JdbcTemplate jdbc;
     @Autowired
     DeclaredJobs jobs;
+    @Autowired
+    io.polyphony.ingest.job.RunOwners owners;
 
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     final RedisClient redis = RedisTestServer.client();
@@ -272,27 +275,27 @@ class ServerApiTests {
         jobRepository.update(killed);
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor();
-        jdbc.update("INSERT INTO INGEST_RUN_OWNER VALUES (?, ?, ?, CURRENT_TIMESTAMP)", killed.getId(),
+        jdbc.update("INSERT INTO INGEST_LEASE VALUES (?, 'a-dead-instance', ?, ?, 7, CURRENT_TIMESTAMP)", killed.getId(),
                 java.net.InetAddress.getLocalHost().getHostName(), gone.pid());
         // a run this very (live) process owns is not "interrupted"
         JobExecution alive = jobRepository.createJobExecution(jobRepository.createJobInstance("ingest",
                 new JobParametersBuilder(params).addLong("run", 1L).toJobParameters()), params, new ExecutionContext());
         alive.setStatus(BatchStatus.STARTED);
         jobRepository.update(alive);
-        jdbc.update("INSERT INTO INGEST_RUN_OWNER VALUES (?, ?, ?, CURRENT_TIMESTAMP)", alive.getId(),
+        jdbc.update("INSERT INTO INGEST_LEASE VALUES (?, ?, ?, ?, 0, CURRENT_TIMESTAMP)", alive.getId(), owners.instance(),
                 java.net.InetAddress.getLocalHost().getHostName(), ProcessHandle.current().pid());
 
-        recovery.recover(); // what the server does when it is ready
-        recovery.recover(); // a second pass (or a second process) finds it claimed
+        List<JobExecution> restarted = recovery.recover(); // what the server does when it is ready, then every heartbeat
+        assertThat(recovery.recover()).isEmpty(); // a second pass (or a second process) finds it claimed
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM INGEST_RECOVERY WHERE JOB_EXECUTION_ID = ?", Integer.class,
                 killed.getId())).isEqualTo(1);
         assertThat(get("/api/runs/" + killed.getId()).json().get("status").stringValue()).isEqualTo("FAILED");
         assertThat(get("/api/runs/" + alive.getId()).json().get("status").stringValue()).isEqualTo("STARTED");
         assertThat(post("/api/runs/" + alive.getId() + "/restart").status()).isEqualTo(409);
 
-        Reply restarted = post("/api/runs/" + killed.getId() + "/restart");
-        assertThat(restarted.status()).isEqualTo(202);
-        JsonNode done = finished(restarted.json().get("execution").asLong());
+        assertThat(restarted).hasSize(1); // taken over: restarted here, from its last committed files
+        assertThat(restarted.get(0).getJobInstance().getId()).isEqualTo(killed.getJobInstance().getId());
+        JsonNode done = finished(restarted.get(0).getId());
         assertThat(done.get("status").stringValue()).isEqualTo("COMPLETED");
         assertThat(done.get("files").get(0).get("outcome").stringValue()).isEqualTo("INGESTED");
         alive.setStatus(BatchStatus.ABANDONED);

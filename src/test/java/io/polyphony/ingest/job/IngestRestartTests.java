@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.batch.core.BatchStatus;
@@ -34,7 +35,13 @@ import redis.embedded.RedisServer;
 class IngestRestartTests {
 
     static final int PORT = RedisTestServer.freePort();
-    static RedisServer server = start();
+    static RedisServer server;
+
+    /** Each class of this suite (H2, PostgreSQL) starts the server on the port and stops it after. */
+    @BeforeAll
+    static void startRedis() {
+        server = start();
+    }
 
     static RedisServer start() {
         RedisServer s = RedisServer.builder().port(PORT).setting("bind 127.0.0.1").setting("save \"\"")

@@ -33,7 +33,7 @@ class PostgresSchemaTests {
                 tables.add(rs.getString("TABLE_NAME").toUpperCase(java.util.Locale.ROOT));
             }
             assertThat(tables).contains("BATCH_JOB_INSTANCE", "BATCH_JOB_EXECUTION", "BATCH_STEP_EXECUTION",
-                    "INGEST_FILE", "INGEST_RUN_OWNER", "INGEST_RECOVERY", "ROOM_EVICTION", "INGEST_SPEC_LAUNCH");
+                    "INGEST_FILE", "INGEST_LEASE", "INGEST_RECOVERY", "ROOM_EVICTION", "INGEST_SPEC_LAUNCH");
         }
     }
 }
