@@ -25,6 +25,14 @@ CREATE TABLE IF NOT EXISTS INGEST_LEASE (
     ACQUIRED_AT      TIMESTAMP    NOT NULL
 );
 
+-- Executions a server stopped because it was shutting down (SIGTERM): any server, or this one after its restart,
+-- continues them (a plain restart: they ended STOPPED, nothing to recover). Deleting the row is the claim.
+CREATE TABLE IF NOT EXISTS INGEST_HANDOVER (
+    JOB_EXECUTION_ID BIGINT       NOT NULL PRIMARY KEY,
+    INSTANCE_ID      VARCHAR(64)  NOT NULL,
+    STOPPED_AT       TIMESTAMP    NOT NULL
+);
+
 -- One row per interrupted execution recovered at start-up: the primary key lets exactly one process claim it.
 CREATE TABLE IF NOT EXISTS INGEST_RECOVERY (
     JOB_EXECUTION_ID BIGINT       NOT NULL PRIMARY KEY,

@@ -18,6 +18,7 @@ import org.springframework.util.unit.DataSize;
  *                  FT.CREATE, scan otherwise), {@code vectorset}, {@code search} or {@code scan}
  * @param vectorQuantization the vector sets' quantization: {@code q8}, {@code noquant} or {@code bin}
  * @param vectorM   links per node of a vector set's HNSW graph ({@code VADD … M})
+ * @param shutdownGrace how long {@code serve} waits, on SIGTERM, for its runs to stop at a transaction boundary
  */
 @ConfigurationProperties("polyphony")
 public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path dataDir, Path jobsDir,
@@ -25,7 +26,7 @@ public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path d
                                   @DefaultValue("q8") String vectorQuantization, @DefaultValue("8") int vectorM,
                                   @DefaultValue Embedding embedding,
                                   @DefaultValue Ingest ingest, @DefaultValue Redis redis, @DefaultValue Budget budget,
-                                  @DefaultValue Lease lease) {
+                                  @DefaultValue Lease lease, @DefaultValue("30s") Duration shutdownGrace) {
 
     /** Where uploads are kept, by room ({@code <data-dir>/uploads/<roomId>/<file>}): the inbox and the archive. */
     public Path uploadsDir() {

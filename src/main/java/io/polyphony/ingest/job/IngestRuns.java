@@ -4,6 +4,7 @@ import io.polyphony.ingest.roomindex.Retrying.RedisUnavailableException;
 import io.polyphony.ingest.roomindex.RoomKeys;
 import io.polyphony.ingest.schedule.JobSpec;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -181,12 +182,73 @@ public class IngestRuns {
     }
 
     /**
+     * Stops every execution running in this process at its next transaction boundary because the process shuts
+     * down, records each as handed over, and waits up to {@code grace} for them to end {@code STOPPED} (their
+     * leases are released as they end). Another server, or this one after its restart, continues them.
+     *
+     * @return executions still running when the grace period ran out (their leases will expire instead)
+     */
+    public List<Long> handOverRunningHere(Duration grace) {
+        List<JobExecution> mine = jobRepository.findRunningJobExecutions(IngestJobConfiguration.JOB).stream()
+                .filter(e -> owners.activeHere(e.getJobInstance().getId())).toList();
+        for (JobExecution e : mine) {
+            owners.handOver(e.getId());
+            try {
+                jobOperator.stop(e);
+                log.warn("shutting down: run {} (execution {}) stops after its current transaction; it is handed over",
+                        e.getJobInstance().getId(), e.getId());
+            } catch (Exception ex) {
+                log.warn("shutting down: run {} (execution {}) could not be stopped: {}", e.getJobInstance().getId(),
+                        e.getId(), ex.getMessage());
+            }
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (mine.stream().anyMatch(e -> owners.activeHere(e.getJobInstance().getId())) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return mine.stream().filter(e -> owners.activeHere(e.getJobInstance().getId())).map(JobExecution::getId).toList();
+    }
+
+    /**
      * Recovers every interrupted execution this process claims (see {@link #recoverInterrupted}) and restarts
-     * its run here, from its last committed files: what a surviving server does for a dead one. Empty when there
-     * was nothing to take over.
+     * its run here, from its last committed files: what a surviving server does for a dead one; and continues
+     * executions that a server shutting down handed over. Empty when there was nothing to take over.
      */
     public List<JobExecution> takeOverInterrupted() {
         List<JobExecution> restarted = new ArrayList<>();
+        for (long id : owners.handedOver()) {
+            JobExecution stopped;
+            try {
+                stopped = execution(id);
+            } catch (NoSuchRunException gone) {
+                owners.claimHandover(id);
+                continue;
+            }
+            if (stopped.getStatus().isRunning()) {
+                continue; // still stopping in the server that shuts down (or its lease will expire)
+            }
+            if (!owners.claimHandover(id)) {
+                continue;
+            }
+            JobExecution last = jobRepository.getLastJobExecution(stopped.getJobInstance());
+            if (last.getId() != id || last.getStatus() != BatchStatus.STOPPED) {
+                continue; // already continued, or ended otherwise
+            }
+            try {
+                JobExecution e = resume(last);
+                log.warn("run {} (execution {}) was handed over by a server that shut down; continued here as execution {}",
+                        last.getJobInstance().getId(), id, e.getId());
+                restarted.add(e);
+            } catch (RuntimeException e) {
+                log.error("run {} (execution {}) handed over could not be continued: {}", last.getJobInstance().getId(), id,
+                        e.getMessage());
+            }
+        }
         for (JobExecution recovered : recoverInterrupted()) {
             try {
                 JobExecution e = resume(recovered);

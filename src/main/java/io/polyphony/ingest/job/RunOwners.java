@@ -211,6 +211,28 @@ public class RunOwners implements JobExecutionListener, AutoCloseable {
         }
     }
 
+    /** Records that this process stops the execution because it shuts down: another process is to continue it. */
+    public void handOver(long executionId) {
+        jdbc.update("DELETE FROM INGEST_HANDOVER WHERE JOB_EXECUTION_ID = ?", executionId);
+        jdbc.update("INSERT INTO INGEST_HANDOVER (JOB_EXECUTION_ID, INSTANCE_ID, STOPPED_AT) VALUES (?, ?, ?)",
+                executionId, instance, Timestamp.from(Instant.now()));
+    }
+
+    /** Executions handed over by servers that shut down, oldest first. */
+    public List<Long> handedOver() {
+        return jdbc.queryForList("SELECT JOB_EXECUTION_ID FROM INGEST_HANDOVER ORDER BY JOB_EXECUTION_ID", Long.class);
+    }
+
+    /** Claims a handed-over execution to continue it here: true for exactly one process (the delete is the claim). */
+    public boolean claimHandover(long executionId) {
+        return jdbc.update("DELETE FROM INGEST_HANDOVER WHERE JOB_EXECUTION_ID = ?", executionId) == 1;
+    }
+
+    /** Runs (job instances) executing in this process now. */
+    public Set<Long> runningHere() {
+        return Set.copyOf(activeHere);
+    }
+
     /**
      * Takes the launch lock of a job spec (a row keyed by the spec's name), so that checking whether the
      * job runs and starting it happen in one process at a time. A lock left by a process that died is

@@ -1,5 +1,6 @@
 package io.polyphony.ingest.job;
 
+import io.polyphony.ingest.PolyphonyProperties;
 import io.polyphony.ingest.roomindex.RoomIndex;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -10,6 +11,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.batch.autoconfigure.BatchTaskExecutor;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
@@ -35,6 +37,72 @@ public class ServerRunsConfiguration {
     @Bean(destroyMethod = "close")
     public InterruptedRunsRecovery interruptedRunsRecovery(IngestRuns runs, RunOwners owners, ObjectProvider<RoomIndex> rooms) {
         return new InterruptedRunsRecovery(runs, owners, rooms);
+    }
+
+    @Bean
+    public GracefulStop gracefulStop(IngestRuns runs, InterruptedRunsRecovery watcher, PolyphonyProperties props) {
+        return new GracefulStop(runs, watcher, props.shutdownGrace());
+    }
+
+    /**
+     * On SIGTERM (the context closing), before anything else stops: no more takeovers here, and every run executing
+     * here stops at its next transaction boundary ({@code STOPPED}, its lease released) and is handed over, within
+     * the grace period ({@code polyphony.shutdown-grace}); another server, or this one after its restart, continues
+     * it without a recovery.
+     */
+    public static final class GracefulStop implements SmartLifecycle {
+        private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(GracefulStop.class);
+
+        private final IngestRuns runs;
+        private final InterruptedRunsRecovery watcher;
+        private final java.time.Duration grace;
+        private volatile boolean running;
+
+        GracefulStop(IngestRuns runs, InterruptedRunsRecovery watcher, java.time.Duration grace) {
+            this.runs = runs;
+            this.watcher = watcher;
+            this.grace = grace;
+        }
+
+        /**
+         * SIGTERM and SIGINT first stop and hand over the runs, then exit: the JVM's shutdown hooks (H2 closing its
+         * database, the embedded redis-server stopping) run concurrently, so they must not start before the runs
+         * have reached a transaction boundary.
+         */
+        @Override
+        public void start() {
+            running = true;
+            for (String name : new String[] {"TERM", "INT"}) {
+                try {
+                    sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                        log.info("SIG{}: stopping this server's runs at a transaction boundary (grace {})", name, grace);
+                        stop();
+                        System.exit(128 + signal.getNumber());
+                    });
+                } catch (IllegalArgumentException unavailable) {
+                    log.warn("cannot handle SIG{} here; runs are stopped when the context closes", name);
+                }
+            }
+        }
+
+        @Override
+        public synchronized void stop() {
+            if (!running) {
+                return;
+            }
+            watcher.close();
+            List<Long> left = runs.handOverRunningHere(grace);
+            if (!left.isEmpty()) {
+                log.warn("shutting down: executions {} did not stop within {}; their leases will expire and another"
+                        + " server will take them over", left, grace);
+            }
+            running = false;
+        }
+
+        @Override
+        public boolean isRunning() {
+            return running;
+        }
     }
 
     /**

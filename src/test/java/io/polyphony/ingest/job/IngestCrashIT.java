@@ -107,24 +107,14 @@ class IngestCrashIT {
      */
     @Test
     void aServerKilledMidRunIsTakenOverByTheNextStartAndCompletesOnce() throws Exception {
-        Path source = Files.createDirectories(work.resolve("inbox").resolve(ROOM));
-        for (int i = 0; i < 24; i++) {
-            TestDocuments.text(source, String.format("doc%02d.txt", i), IngestJobTests.paragraphs("topic " + i, 10), UTF_8);
-        }
-        Path jobs = Files.createDirectories(work.resolve("jobs"));
-        Files.writeString(jobs.resolve("inbox.yaml"), "source: " + source.getParent() + "\n");
+        Path jobs = inboxJob();
         int redisPort = RedisTestServer.freePort();
         ports.add(redisPort);
         int httpPort = RedisTestServer.freePort();
         Path data = work.resolve("serve-data");
         Process first = serve(jobs, data, redisPort, httpPort);
         HttpClient http = HttpClient.newHttpClient();
-        waitForHealth(http, httpPort, first);
-        HttpResponse<String> launched = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
-                + "/api/jobs/inbox/runs")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(launched.statusCode()).isEqualTo(202);
-        long execution = JsonMapper.shared().readTree(launched.body()).get("execution").asLong();
-        waitForDocs(redisPort, 4, first);
+        long execution = launchInboxAndWaitForDocs(http, httpPort, first, redisPort);
         first.destroyForcibly(); // SIGKILL
         assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(docs(redisPort)).as("killed mid-run").isBetween(4, 23);
@@ -142,51 +132,133 @@ class IngestCrashIT {
             assertThat(Files.readString(work.resolve("serve-" + httpPort + ".txt")))
                     .contains("(execution " + execution + ") was interrupted");
             // the server takes the run over by itself: restarted from its last committed files
-            long run = interrupted.get("run").asLong();
-            long resumed = -1;
-            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (resumed < 0 && System.nanoTime() < deadline) {
-                for (JsonNode r : get(http, httpPort, "/api/runs?limit=20")) {
-                    if (r.get("run").asLong() == run && r.get("execution").asLong() > execution) {
-                        resumed = r.get("execution").asLong();
-                    }
-                }
-                Thread.sleep(100);
-            }
-            assertThat(resumed).as("run " + run + " restarted by the server").isPositive();
+            long resumed = continuation(http, httpPort, execution, interrupted.get("run").asLong());
             assertThat(Files.readString(work.resolve("serve-" + httpPort + ".txt")))
                     .contains("(execution " + execution + ") restarted here as execution " + resumed);
-            JsonNode done = get(http, httpPort, "/api/runs/" + resumed);
-            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
-            while (!List.of("COMPLETED", "FAILED").contains(done.get("status").stringValue()) && System.nanoTime() < deadline) {
-                Thread.sleep(250);
-                done = get(http, httpPort, "/api/runs/" + resumed);
-            }
-            assertThat(done.get("status").stringValue()).isEqualTo("COMPLETED");
-            assertThat(done.get("files").size()).isEqualTo(24);
-            for (JsonNode f : done.get("files")) {
-                assertThat(f.get("outcome").stringValue()).as(f.toString()).isEqualTo("INGESTED");
-            }
-            // nothing lost, nothing doubled: every document's chunks exactly, and no chunk of no document
-            try (Jedis j = new Jedis("127.0.0.1", redisPort)) {
-                assertThat(j.scard(RoomKeys.docs(ROOM))).isEqualTo(24);
-                long expected = 0;
-                for (String doc : j.smembers(RoomKeys.docs(ROOM))) {
-                    expected += Long.parseLong(j.hget(RoomKeys.doc(ROOM, doc), "chunks"));
-                }
-                assertThat((long) j.keys("room:{" + ROOM + "}:chunk:*").size()).isEqualTo(expected);
-                assertThat(j.hget(RoomKeys.meta(ROOM), "chunks")).isEqualTo(Long.toString(expected));
-            }
+            completedWithAllFiles(http, httpPort, resumed);
+            everyDocumentOnce(redisPort);
         } finally {
             second.destroy();
             second.waitFor(30, TimeUnit.SECONDS);
         }
     }
 
-    private Process serve(Path jobs, Path data, int redisPort, int httpPort) throws IOException {
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString(),
-                "serve", "--server.port=" + httpPort, "--polyphony.data-dir=" + data, "--polyphony.jobs-dir=" + jobs,
-                "--polyphony.redis.embedded-port=" + redisPort, "--polyphony.ingest.files-per-chunk=4");
+    /**
+     * A server stopped with SIGTERM mid-run: its run stops at a transaction boundary ({@code STOPPED}, not left
+     * {@code STARTED}) and is handed over; the next server continues it without a recovery, every document once.
+     * Redis is external here, as it is for several servers (the embedded one would go down with the first).
+     */
+    @Test
+    void aServerStoppedWithSigtermHandsItsRunOverAndTheNextServerContinuesIt() throws Exception {
+        Path jobs = inboxJob();
+        int redisPort = RedisTestServer.freePort();
+        RedisServer redis = RedisServer.builder().port(redisPort).setting("bind 127.0.0.1").setting("save \"\"")
+                .setting("appendonly no").build();
+        redis.start();
+        String redisUrl = "--polyphony.redis.url=redis://127.0.0.1:" + redisPort;
+        int httpPort = RedisTestServer.freePort();
+        Path data = work.resolve("serve-data");
+        HttpClient http = HttpClient.newHttpClient();
+        try {
+            Process first = serve(jobs, data, RedisTestServer.freePort(), httpPort, redisUrl);
+            long execution = launchInboxAndWaitForDocs(http, httpPort, first, redisPort);
+            first.destroy(); // SIGTERM
+            assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String firstLog = Files.readString(work.resolve("serve-" + httpPort + ".txt"));
+            assertThat(firstLog).contains("(execution " + execution + ") stops after its current transaction; it is handed over");
+            assertThat(docs(redisPort)).as("stopped mid-run").isBetween(4, 23);
+
+            int secondPort = RedisTestServer.freePort();
+            Process second = serve(jobs, data, RedisTestServer.freePort(), secondPort, redisUrl);
+            try {
+                waitForHealth(http, secondPort, second);
+                JsonNode stopped = get(http, secondPort, "/api/runs/" + execution);
+                assertThat(stopped.get("status").stringValue()).isEqualTo("STOPPED");
+                long resumed = continuation(http, secondPort, execution, stopped.get("run").asLong());
+                completedWithAllFiles(http, secondPort, resumed);
+                String secondLog = Files.readString(work.resolve("serve-" + secondPort + ".txt"));
+                assertThat(secondLog).contains("(execution " + execution + ") was handed over by a server that shut down;"
+                        + " continued here as execution " + resumed).doesNotContain("was interrupted");
+                everyDocumentOnce(redisPort);
+            } finally {
+                second.destroy();
+                second.waitFor(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            redis.stop();
+        }
+    }
+
+    /** A job spec {@code inbox} over a folder of 24 documents for room {@value #ROOM}: the jobs folder. */
+    private Path inboxJob() throws IOException {
+        Path source = Files.createDirectories(work.resolve("inbox").resolve(ROOM));
+        for (int i = 0; i < 24; i++) {
+            TestDocuments.text(source, String.format("doc%02d.txt", i), IngestJobTests.paragraphs("topic " + i, 10), UTF_8);
+        }
+        Path jobs = Files.createDirectories(work.resolve("jobs"));
+        Files.writeString(jobs.resolve("inbox.yaml"), "source: " + source.getParent() + "\n");
+        return jobs;
+    }
+
+    /** Launches job {@code inbox} on the server and waits until its first documents are in Redis: its execution. */
+    private long launchInboxAndWaitForDocs(HttpClient http, int httpPort, Process server, int redisPort) throws Exception {
+        waitForHealth(http, httpPort, server);
+        HttpResponse<String> launched = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
+                + "/api/jobs/inbox/runs")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(launched.statusCode()).isEqualTo(202);
+        long execution = JsonMapper.shared().readTree(launched.body()).get("execution").asLong();
+        waitForDocs(redisPort, 4, server);
+        return execution;
+    }
+
+    /** The execution that continues the run after {@code execution}, once the server has started it by itself. */
+    private static long continuation(HttpClient http, int port, long execution, long run) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            for (JsonNode r : get(http, port, "/api/runs?limit=20")) {
+                if (r.get("run").asLong() == run && r.get("execution").asLong() > execution) {
+                    return r.get("execution").asLong();
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("run " + run + " was not continued within 60 s");
+    }
+
+    /** Waits for the execution to end: it must complete with the 24 files of the inbox ingested. */
+    private static void completedWithAllFiles(HttpClient http, int port, long id) throws Exception {
+        JsonNode done = get(http, port, "/api/runs/" + id);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+        while (!List.of("COMPLETED", "FAILED").contains(done.get("status").stringValue()) && System.nanoTime() < deadline) {
+            Thread.sleep(250);
+            done = get(http, port, "/api/runs/" + id);
+        }
+        assertThat(done.get("status").stringValue()).isEqualTo("COMPLETED");
+        assertThat(done.get("files").size()).isEqualTo(24);
+        for (JsonNode f : done.get("files")) {
+            assertThat(f.get("outcome").stringValue()).as(f.toString()).isEqualTo("INGESTED");
+        }
+    }
+
+    /** Nothing lost, nothing doubled: every document's chunks exactly, and no chunk of no document. */
+    private static void everyDocumentOnce(int redisPort) {
+        try (Jedis j = new Jedis("127.0.0.1", redisPort)) {
+            assertThat(j.scard(RoomKeys.docs(ROOM))).isEqualTo(24);
+            long expected = 0;
+            for (String doc : j.smembers(RoomKeys.docs(ROOM))) {
+                expected += Long.parseLong(j.hget(RoomKeys.doc(ROOM, doc), "chunks"));
+            }
+            assertThat((long) j.keys("room:{" + ROOM + "}:chunk:*").size()).isEqualTo(expected);
+            assertThat(j.hget(RoomKeys.meta(ROOM), "chunks")).isEqualTo(Long.toString(expected));
+        }
+    }
+
+    private Process serve(Path jobs, Path data, int redisPort, int httpPort, String... extra) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                JAR.toString(), "serve", "--server.port=" + httpPort, "--polyphony.data-dir=" + data,
+                "--polyphony.jobs-dir=" + jobs, "--polyphony.redis.embedded-port=" + redisPort,
+                "--polyphony.ingest.files-per-chunk=4"));
+        cmd.addAll(List.of(extra));
         return new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("serve-" + httpPort + ".txt").toFile())).start();
     }
