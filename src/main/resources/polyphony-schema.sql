@@ -55,8 +55,11 @@ CREATE TABLE IF NOT EXISTS ROOM_EVICTION (
 
 -- Held while a job spec's run is checked and created, so two processes never both start the same job.
 CREATE TABLE IF NOT EXISTS INGEST_SPEC_LAUNCH (
-    SPEC       VARCHAR(64)  NOT NULL PRIMARY KEY,
-    HOST       VARCHAR(255) NOT NULL,
-    PID        BIGINT       NOT NULL,
-    LOCKED_AT  TIMESTAMP    NOT NULL
+    SPEC        VARCHAR(64)  NOT NULL PRIMARY KEY,
+    HOST        VARCHAR(255) NOT NULL,
+    PID         BIGINT       NOT NULL,
+    LOCKED_AT   TIMESTAMP    NOT NULL,
+    INSTANCE_ID VARCHAR(64)
 );
+-- databases created before the lock knew its process's instance id
+ALTER TABLE INGEST_SPEC_LAUNCH ADD COLUMN IF NOT EXISTS INSTANCE_ID VARCHAR(64);

@@ -235,20 +235,21 @@ public class RunOwners implements JobExecutionListener, AutoCloseable {
 
     /**
      * Takes the launch lock of a job spec (a row keyed by the spec's name), so that checking whether the
-     * job runs and starting it happen in one process at a time. A lock left by a process that died is
-     * taken over; empty means another live process holds it.
+     * job runs and starting it happen in one process at a time. A lock left by a process that died is taken
+     * over: one of this host whose pid is gone (or is this process's now, under another instance id), or one
+     * older than any launch takes. Empty means another live process holds it.
      */
     public Optional<Owner> lockLaunch(String spec) {
         for (int attempt = 0; attempt < 2; attempt++) {
             try {
-                jdbc.update("INSERT INTO INGEST_SPEC_LAUNCH (SPEC, HOST, PID, LOCKED_AT) VALUES (?, ?, ?, ?)",
-                        spec, HOST, PID, Timestamp.from(Instant.now()));
+                jdbc.update("INSERT INTO INGEST_SPEC_LAUNCH (SPEC, HOST, PID, LOCKED_AT, INSTANCE_ID) VALUES (?, ?, ?, ?, ?)",
+                        spec, host, PID, Timestamp.from(Instant.now()), instance);
                 return Optional.empty();
             } catch (DuplicateKeyException e) {
-                List<Owner> holder = jdbc.query("SELECT HOST, PID FROM INGEST_SPEC_LAUNCH WHERE SPEC = ? AND LOCKED_AT > ?",
-                        (rs, i) -> new Owner("", rs.getString(1), rs.getLong(2)), spec,
-                        Timestamp.from(Instant.now().minus(LAUNCH_LOCK_STALE)));
-                if (!holder.isEmpty() && !launchHolderDead(holder.get(0))) {
+                List<Owner> holder = jdbc.query("SELECT INSTANCE_ID, HOST, PID FROM INGEST_SPEC_LAUNCH WHERE SPEC = ?"
+                                + " AND LOCKED_AT > ?", (rs, i) -> new Owner(rs.getString(1) == null ? "" : rs.getString(1),
+                                rs.getString(2), rs.getLong(3)), spec, Timestamp.from(Instant.now().minus(LAUNCH_LOCK_STALE)));
+                if (!holder.isEmpty() && !holder.get(0).deadHere(instance, host)) {
                     return Optional.of(holder.get(0));
                 }
                 if (holder.isEmpty()) {
@@ -264,11 +265,7 @@ public class RunOwners implements JobExecutionListener, AutoCloseable {
         return Optional.of(new Owner("", "unknown", -1));
     }
 
-    private static boolean launchHolderDead(Owner o) {
-        return o.host().equals(HOST) && o.pid() != PID && ProcessHandle.of(o.pid()).map(p -> !p.isAlive()).orElse(true);
-    }
-
     public void unlockLaunch(String spec) {
-        jdbc.update("DELETE FROM INGEST_SPEC_LAUNCH WHERE SPEC = ? AND HOST = ? AND PID = ?", spec, HOST, PID);
+        jdbc.update("DELETE FROM INGEST_SPEC_LAUNCH WHERE SPEC = ? AND INSTANCE_ID = ?", spec, instance);
     }
 }

@@ -219,7 +219,8 @@ class ServerApiTests {
     @Test
     void aJobBeingStartedByAnotherLiveProcessIs409AndALockLeftByADeadOneIsTakenOver() throws Exception {
         // another server (another host) holds the launch lock of job 'locked'
-        jdbc.update("INSERT INTO INGEST_SPEC_LAUNCH VALUES ('locked', 'other-host', 4242, CURRENT_TIMESTAMP)");
+        jdbc.update("INSERT INTO INGEST_SPEC_LAUNCH (SPEC, HOST, PID, LOCKED_AT) VALUES ('locked', 'other-host', 4242,"
+                + " CURRENT_TIMESTAMP)");
         Reply busy = post("/api/jobs/locked/runs");
         assertThat(busy.status()).isEqualTo(409);
         assertThat(busy.json().get("message").stringValue()).contains("being started by process 4242 on other-host");
@@ -234,11 +235,18 @@ class ServerApiTests {
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM INGEST_SPEC_LAUNCH WHERE SPEC = 'locked'", Integer.class))
                 .isZero(); // released
         // a lock from another host older than any launch takes is a dead process's too
-        jdbc.update("INSERT INTO INGEST_SPEC_LAUNCH VALUES ('locked', 'other-host', 4242, ?)",
+        jdbc.update("INSERT INTO INGEST_SPEC_LAUNCH (SPEC, HOST, PID, LOCKED_AT) VALUES ('locked', 'other-host', 4242, ?)",
                 java.sql.Timestamp.from(java.time.Instant.now().minus(Duration.ofMinutes(10))));
         Reply again = post("/api/jobs/locked/runs");
         assertThat(again.status()).as(String.valueOf(again.json())).isEqualTo(202);
         finished(again.json().get("execution").asLong());
+        // a lock of this host and this very pid under another instance id: a restarted container (pid 1 again)
+        jdbc.update("INSERT INTO INGEST_SPEC_LAUNCH (SPEC, HOST, PID, LOCKED_AT, INSTANCE_ID) VALUES ('locked', ?, ?,"
+                + " CURRENT_TIMESTAMP, 'before-the-restart')", java.net.InetAddress.getLocalHost().getHostName(),
+                ProcessHandle.current().pid());
+        Reply afterRestart = post("/api/jobs/locked/runs");
+        assertThat(afterRestart.status()).as(String.valueOf(afterRestart.json())).isEqualTo(202);
+        finished(afterRestart.json().get("execution").asLong());
     }
 
     @Test
