@@ -63,3 +63,13 @@ CREATE TABLE IF NOT EXISTS INGEST_SPEC_LAUNCH (
 );
 -- databases created before the lock knew its process's instance id
 ALTER TABLE INGEST_SPEC_LAUNCH ADD COLUMN IF NOT EXISTS INSTANCE_ID VARCHAR(64);
+
+-- The archive (<data-dir>/uploads) the servers of this database share: its id is also in a marker file in it, so a
+-- server that sees another archive (a split one) is refused at start-up.
+CREATE TABLE IF NOT EXISTS INGEST_ARCHIVE (
+    NAME        VARCHAR(32)   NOT NULL PRIMARY KEY,
+    ARCHIVE_ID  VARCHAR(64)   NOT NULL,
+    PATH        VARCHAR(4096) NOT NULL,
+    HOST        VARCHAR(255)  NOT NULL,
+    RECORDED_AT TIMESTAMP     NOT NULL
+);

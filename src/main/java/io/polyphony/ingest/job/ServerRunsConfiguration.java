@@ -16,6 +16,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.core.task.TaskExecutor;
 
 /**
@@ -37,6 +38,12 @@ public class ServerRunsConfiguration {
     @Bean(destroyMethod = "close")
     public InterruptedRunsRecovery interruptedRunsRecovery(IngestRuns runs, RunOwners owners, ObjectProvider<RoomIndex> rooms) {
         return new InterruptedRunsRecovery(runs, owners, rooms);
+    }
+
+    /** The archive this server writes must be the one the job database's servers share: checked at start-up. */
+    @Bean
+    public String sharedArchiveId(JdbcTemplate jdbc, PolyphonyProperties props) {
+        return SharedArchive.require(jdbc, props.uploadsDir());
     }
 
     @Bean

@@ -1,0 +1,41 @@
+package io.polyphony.ingest.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.polyphony.ingest.testing.PostgresTestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
+
+/** Servers on one job database (a real PostgreSQL) must share one archive; a split one is refused at start-up. */
+class SharedArchiveTests {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void theFirstServersArchiveIsRecordedTheSameArchiveIsAcceptedAnotherIsRefused() throws Exception {
+        DriverManagerDataSource ds = new DriverManagerDataSource(PostgresTestServer.newDatabase("archive"), "postgres", "postgres");
+        new ResourceDatabasePopulator(new ClassPathResource("polyphony-schema.sql")).execute(ds);
+        JdbcTemplate jdbc = new JdbcTemplate(ds);
+        Path shared = Files.createDirectories(tmp.resolve("nfs/uploads"));
+        String id = SharedArchive.require(jdbc, shared);
+        assertThat(shared.resolve(SharedArchive.MARKER)).content().contains(id);
+        // the same storage seen by a second server, mounted elsewhere
+        Path mount = Files.createSymbolicLink(tmp.resolve("mnt"), tmp.resolve("nfs"));
+        assertThat(SharedArchive.require(jdbc, mount.resolve("uploads"))).isEqualTo(id);
+        // a server with a folder of its own: an empty one, and one that was another deployment's archive
+        assertThatThrownBy(() -> SharedArchive.require(jdbc, tmp.resolve("local/uploads")))
+                .hasMessageContaining("has no archive id").hasMessageContaining("share archive " + id)
+                .hasMessageContaining("shared storage");
+        Path other = Files.createDirectories(tmp.resolve("other/uploads"));
+        Files.writeString(other.resolve(SharedArchive.MARKER), "another-deployment\n");
+        assertThatThrownBy(() -> SharedArchive.require(jdbc, other)).hasMessageContaining("is archive another-deployment");
+    }
+}
