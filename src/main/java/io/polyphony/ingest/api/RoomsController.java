@@ -4,7 +4,7 @@ import io.polyphony.ingest.PolyphonyProperties;
 import io.polyphony.ingest.Problem;
 import io.polyphony.ingest.embed.Embedder;
 import io.polyphony.ingest.extract.TextExtractor;
-import io.polyphony.ingest.job.IngestRuns;
+import io.polyphony.ingest.job.RunLauncher;
 import io.polyphony.ingest.roomindex.RoomIndex;
 import io.polyphony.ingest.roomindex.RoomKeys;
 import java.io.IOException;
@@ -42,13 +42,13 @@ class RoomsController {
 
     private static final Pattern CONTROL = Pattern.compile("\\p{Cc}|\\p{Cf}");
 
-    private final IngestRuns runs;
+    private final RunLauncher runs;
     private final ObjectProvider<RoomIndex> rooms;
     private final ObjectProvider<Embedder> embedder;
     private final ObjectProvider<TextExtractor> extractor;
     private final PolyphonyProperties props;
 
-    RoomsController(IngestRuns runs, ObjectProvider<RoomIndex> rooms, ObjectProvider<Embedder> embedder,
+    RoomsController(RunLauncher runs, ObjectProvider<RoomIndex> rooms, ObjectProvider<Embedder> embedder,
                     ObjectProvider<TextExtractor> extractor, PolyphonyProperties props) {
         this.runs = runs;
         this.rooms = rooms;
@@ -116,14 +116,14 @@ class RoomsController {
             Files.move(incoming, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             var e = runs.run(target, room);
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("execution", e.getId());
-            body.put("run", e.getJobInstance().getId());
+            body.put("execution", e.execution());
+            body.put("run", e.run());
             body.put("room", room);
             body.put("file", name);
             body.put("bytes", file.getSize());
-            body.put("status", e.getStatus().name());
-            body.put("location", "/api/runs/" + e.getId());
-            return ResponseEntity.accepted().location(java.net.URI.create("/api/runs/" + e.getId())).body(body);
+            body.put("status", e.status());
+            body.put("location", "/api/runs/" + e.execution());
+            return ResponseEntity.accepted().location(java.net.URI.create("/api/runs/" + e.execution())).body(body);
         } finally {
             Files.deleteIfExists(incoming);
         }
@@ -134,12 +134,12 @@ class RoomsController {
     ResponseEntity<Map<String, Object>> rehydrate(@PathVariable String room) throws Exception {
         var e = runs.rehydrate(room, props.uploadsDir());
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("execution", e.getId());
-        body.put("run", e.getJobInstance().getId());
+        body.put("execution", e.execution());
+        body.put("run", e.run());
         body.put("room", room);
-        body.put("status", e.getStatus().name());
-        body.put("location", "/api/runs/" + e.getId());
-        return ResponseEntity.accepted().location(java.net.URI.create("/api/runs/" + e.getId())).body(body);
+        body.put("status", e.status());
+        body.put("location", "/api/runs/" + e.execution());
+        return ResponseEntity.accepted().location(java.net.URI.create("/api/runs/" + e.execution())).body(body);
     }
 
     /** Marks the room active now (the touch the rooms' app sends; see README). */

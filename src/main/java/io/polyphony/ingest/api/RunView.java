@@ -2,13 +2,10 @@ package io.polyphony.ingest.api;
 
 import io.polyphony.ingest.Outcome;
 import io.polyphony.ingest.job.FileResult;
-import io.polyphony.ingest.job.IngestJobConfiguration;
-import io.polyphony.ingest.job.IngestRuns;
+import io.polyphony.ingest.job.RunRecord;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.List;
-import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.step.StepExecution;
 
 /** A run as the API shows it: status, progress, per-file outcomes with reasons, timings. */
 record RunView(long execution, long run, String job, String status, String exitCode, String path, String room,
@@ -22,30 +19,16 @@ record RunView(long execution, long run, String job, String status, String exitC
                     int totalChunks) {
     }
 
-    static RunView of(JobExecution e, IngestRuns runs, boolean withFiles) {
-        List<FileResult> results = runs.results(e);
-        long written = results.stream().filter(r -> r.outcome() == Outcome.INGESTED || r.outcome() == Outcome.SAMPLED)
+    static RunView of(RunRecord r, List<FileResult> results, boolean withFiles) {
+        long written = results.stream().filter(f -> f.outcome() == Outcome.INGESTED || f.outcome() == Outcome.SAMPLED)
                 .mapToLong(FileResult::chunks).sum();
-        Long duration = e.getStartTime() == null ? null
-                : Duration.between(e.getStartTime(), e.getEndTime() == null ? LocalDateTime.now() : e.getEndTime()).toMillis();
-        String room = e.getJobParameters().getString("room");
-        return new RunView(e.getId(), e.getJobInstance().getId(), e.getJobParameters().getString(IngestJobConfiguration.SPEC),
-                e.getStatus().name(), e.getExitStatus().getExitCode(), e.getJobParameters().getString("path"),
-                room == null || room.isEmpty() ? null : room, e.getStartTime(), e.getEndTime(), duration,
-                new Progress(results.size(), filesTotal(e), written),
-                withFiles ? results.stream().map(r -> new FileView(r.path(), r.room(), r.outcome().name(),
-                        r.reason() == null ? null : r.reason().code(), r.message(), r.chunks(), r.totalChunks())).toList() : null,
-                e.getStatus().isUnsuccessful() ? IngestRuns.failureMessage(e) : null);
-    }
-
-    /** The run's file list is saved in its step's context when the step opens. */
-    private static Integer filesTotal(JobExecution e) {
-        for (StepExecution s : e.getStepExecutions()) {
-            Object files = s.getExecutionContext().get(IngestRuns.FILES_KEY);
-            if (files instanceof List<?> l) {
-                return l.size();
-            }
-        }
-        return null;
+        Long duration = r.startTime() == null ? null
+                : Duration.between(r.startTime(), r.endTime() == null ? LocalDateTime.now() : r.endTime()).toMillis();
+        boolean unsuccessful = List.of("FAILED", "ABANDONED", "UNKNOWN").contains(r.status());
+        return new RunView(r.execution(), r.run(), r.spec(), r.status(), r.exitCode(), r.path(), r.room(), r.startTime(),
+                r.endTime(), duration, new Progress(results.size(), r.filesTotal(), written),
+                withFiles ? results.stream().map(f -> new FileView(f.path(), f.room(), f.outcome().name(),
+                        f.reason() == null ? null : f.reason().code(), f.message(), f.chunks(), f.totalChunks())).toList() : null,
+                unsuccessful ? r.failure() : null);
     }
 }

@@ -1,14 +1,13 @@
 package io.polyphony.ingest.api;
 
-import io.polyphony.ingest.job.IngestRuns;
+import io.polyphony.ingest.job.RunHistory;
+import io.polyphony.ingest.job.RunLauncher;
+import io.polyphony.ingest.job.RunRecord;
 import io.polyphony.ingest.schedule.DeclaredJobs;
 import io.polyphony.ingest.schedule.JobSpec;
 import java.net.URI;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import org.springframework.batch.core.BatchStatus;
-import org.springframework.batch.core.job.JobExecution;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -25,11 +24,13 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api")
 class RunsController {
 
-    private final IngestRuns runs;
+    private final RunLauncher launcher;
+    private final RunHistory history;
     private final DeclaredJobs jobs;
 
-    RunsController(IngestRuns runs, DeclaredJobs jobs) {
-        this.runs = runs;
+    RunsController(RunLauncher launcher, RunHistory history, DeclaredJobs jobs) {
+        this.launcher = launcher;
+        this.history = history;
         this.jobs = jobs;
     }
 
@@ -38,10 +39,13 @@ class RunsController {
 
     record Launched(long execution, long run, String status, String location) {
 
-        static ResponseEntity<Launched> accepted(JobExecution e) {
-            String location = "/api/runs/" + e.getId();
-            return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create(location))
-                    .body(new Launched(e.getId(), e.getJobInstance().getId(), e.getStatus().name(), location));
+        static Launched of(RunRecord r) {
+            return new Launched(r.execution(), r.run(), r.status(), "/api/runs/" + r.execution());
+        }
+
+        static ResponseEntity<Launched> accepted(RunRecord r) {
+            Launched l = of(r);
+            return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create(l.location())).body(l);
         }
     }
 
@@ -55,44 +59,35 @@ class RunsController {
     ResponseEntity<Launched> launch(@PathVariable String name) throws Exception {
         JobSpec spec = jobs.spec(name).orElseThrow(() -> new ApiErrors.NotFoundException(
                 "no job '" + name + "' in jobs/ (declared: " + jobs.specs().stream().map(JobSpec::name).toList() + ")"));
-        return Launched.accepted(runs.runSpec(spec));
+        return Launched.accepted(launcher.runSpec(spec));
     }
 
     @GetMapping("/runs/{id}")
     RunView run(@PathVariable long id) {
-        return RunView.of(runs.execution(id), runs, true);
+        return RunView.of(history.run(id), history.results(id), true);
     }
 
     @GetMapping("/runs")
     List<RunView> list(@RequestParam(required = false) String status, @RequestParam(defaultValue = "100") int limit) {
-        BatchStatus s = null;
-        if (status != null) {
-            try {
-                s = BatchStatus.valueOf(status.toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown status '" + status + "': one of "
-                        + List.of(BatchStatus.values()));
-            }
-        }
-        return runs.executions(s, Math.max(1, Math.min(limit, 1000))).stream().map(e -> RunView.of(e, runs, false)).toList();
+        return history.runs(status, Math.max(1, Math.min(limit, 1000))).stream()
+                .map(r -> RunView.of(r, history.results(r.execution()), false)).toList();
     }
 
     /** Replays a failed, stopped or interrupted run from where it stopped. */
     @PostMapping("/runs/{id}/restart")
     ResponseEntity<Launched> restart(@PathVariable long id) {
-        return Launched.accepted(runs.replay(id));
+        return Launched.accepted(launcher.replay(id));
     }
 
     @PostMapping("/runs/failed/restart")
     ResponseEntity<Map<String, Object>> restartFailed() {
-        List<Launched> started = runs.replayFailed().stream()
-                .map(e -> new Launched(e.getId(), e.getJobInstance().getId(), e.getStatus().name(), "/api/runs/" + e.getId()))
-                .toList();
+        List<Launched> started = launcher.replayFailed().stream().map(Launched::of).toList();
         return ResponseEntity.status(HttpStatus.ACCEPTED).body(Map.of("restarted", started));
     }
 
     @PostMapping("/runs/{id}/stop")
     ResponseEntity<RunView> stop(@PathVariable long id) throws Exception {
-        return ResponseEntity.status(HttpStatus.ACCEPTED).body(RunView.of(runs.stop(id), runs, false));
+        RunRecord stopping = launcher.stop(id);
+        return ResponseEntity.status(HttpStatus.ACCEPTED).body(RunView.of(stopping, history.results(id), false));
     }
 }

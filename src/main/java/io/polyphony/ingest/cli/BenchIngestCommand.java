@@ -9,7 +9,9 @@ import io.polyphony.ingest.embed.bench.SyntheticChunks;
 import io.polyphony.ingest.extract.Extraction;
 import io.polyphony.ingest.extract.TextExtractor;
 import io.polyphony.ingest.job.FileResult;
-import io.polyphony.ingest.job.IngestRuns;
+import io.polyphony.ingest.job.RunHistory;
+import io.polyphony.ingest.job.RunLauncher;
+import io.polyphony.ingest.job.RunRecord;
 import io.polyphony.ingest.sample.ChunkSampler;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.springframework.batch.core.job.JobExecution;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
@@ -36,13 +37,16 @@ public class BenchIngestCommand implements Command {
 
     private final ObjectProvider<Embedder> embedder;
     private final ObjectProvider<TextExtractor> extractor;
-    private final IngestRuns runs;
+    private final RunLauncher runs;
+    private final RunHistory history;
     private final PolyphonyProperties props;
 
-    public BenchIngestCommand(ObjectProvider<Embedder> embedder, ObjectProvider<TextExtractor> extractor, IngestRuns runs, PolyphonyProperties props) {
+    public BenchIngestCommand(ObjectProvider<Embedder> embedder, ObjectProvider<TextExtractor> extractor, RunLauncher runs,
+                              RunHistory history, PolyphonyProperties props) {
         this.embedder = embedder;
         this.extractor = extractor;
         this.runs = runs;
+        this.history = history;
         this.props = props;
     }
 
@@ -80,8 +84,8 @@ public class BenchIngestCommand implements Command {
         Files.writeString(big, sb);
         long before = ProcessMemory.rssMiB();
         long t0 = System.nanoTime();
-        JobExecution e = runs.run(big, "bench-big-" + stamp);
-        FileResult r = runs.results(e).get(0);
+        RunRecord e = runs.run(big, "bench-big-" + stamp);
+        FileResult r = history.results(e.execution()).get(0);
         out.printf(Locale.ROOT, "%n10 MiB text file: %s, %s in %.1f s; RSS %d MiB before, %d MiB after, process peak %d MiB%n",
                 r.outcome(), r.message(), (System.nanoTime() - t0) / 1e9, before, ProcessMemory.rssMiB(), ProcessMemory.peakRssMiB());
         return 0;
@@ -115,9 +119,9 @@ public class BenchIngestCommand implements Command {
         double modelSeconds = (System.nanoTime() - t0) / 1e9;
 
         t0 = System.nanoTime();
-        JobExecution e = runs.run(dir, room);
+        RunRecord e = runs.run(dir, room);
         double e2eSeconds = (System.nanoTime() - t0) / 1e9;
-        long written = runs.results(e).stream().filter(r -> r.outcome() == Outcome.INGESTED || r.outcome() == Outcome.SAMPLED)
+        long written = history.results(e.execution()).stream().filter(r -> r.outcome() == Outcome.INGESTED || r.outcome() == Outcome.SAMPLED)
                 .mapToLong(FileResult::chunks).sum();
         double modelRate = chunks / modelSeconds;
         double e2eRate = written / e2eSeconds;

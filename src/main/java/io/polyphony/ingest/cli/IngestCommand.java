@@ -1,7 +1,8 @@
 package io.polyphony.ingest.cli;
 
 import io.polyphony.ingest.job.IngestProgress;
-import io.polyphony.ingest.job.IngestRuns;
+import io.polyphony.ingest.job.RunLauncher;
+import io.polyphony.ingest.job.RunRecord;
 import io.polyphony.ingest.roomindex.RoomKeys;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -11,18 +12,17 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.springframework.batch.core.job.JobExecution;
 import org.springframework.stereotype.Component;
 
 /** {@code ingest <path> [--room <id>] [--json]}: runs (or resumes) the ingest job with a progress line and a summary. */
 @Component
 public class IngestCommand implements Command {
 
-    private final IngestRuns runs;
+    private final RunLauncher runs;
     private final IngestProgress progress;
     private final RunReport report;
 
-    public IngestCommand(IngestRuns runs, IngestProgress progress, RunReport report) {
+    public IngestCommand(RunLauncher runs, IngestProgress progress, RunReport report) {
         this.runs = runs;
         this.progress = progress;
         this.report = report;
@@ -67,7 +67,7 @@ public class IngestCommand implements Command {
         } else {
             ticker.scheduleAtFixedRate(() -> err.println(progress.line()), 10, 10, TimeUnit.SECONDS);
         }
-        JobExecution execution;
+        RunRecord execution;
         try {
             execution = runs.run(path, room);
         } finally {

@@ -1,7 +1,7 @@
 package io.polyphony.ingest.cli;
 
 import io.polyphony.ingest.PolyphonyProperties;
-import io.polyphony.ingest.job.IngestRuns;
+import io.polyphony.ingest.job.RunLauncher;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
@@ -11,11 +11,11 @@ import org.springframework.stereotype.Component;
 @Component
 class RehydrateCommand implements Command {
 
-    private final IngestRuns runs;
+    private final RunLauncher runs;
     private final RunReport report;
     private final PolyphonyProperties props;
 
-    RehydrateCommand(IngestRuns runs, RunReport report, PolyphonyProperties props) {
+    RehydrateCommand(RunLauncher runs, RunReport report, PolyphonyProperties props) {
         this.runs = runs;
         this.report = report;
         this.props = props;

@@ -1,20 +1,20 @@
 package io.polyphony.ingest.cli;
 
-import io.polyphony.ingest.job.IngestRuns;
+import io.polyphony.ingest.job.RunLauncher;
+import io.polyphony.ingest.job.RunRecord;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
-import org.springframework.batch.core.job.JobExecution;
 import org.springframework.stereotype.Component;
 
 /** {@code replay <executionId> | replay --failed}: continue failed, stopped or interrupted ingest runs. */
 @Component
 public class ReplayCommand implements Command {
 
-    private final IngestRuns runs;
+    private final RunLauncher runs;
     private final RunReport report;
 
-    public ReplayCommand(IngestRuns runs, RunReport report) {
+    public ReplayCommand(RunLauncher runs, RunReport report) {
         this.runs = runs;
         this.report = report;
     }
@@ -47,13 +47,13 @@ public class ReplayCommand implements Command {
             }
             return report.print(runs.replay(id), json, out, err, "replay it again once the cause is fixed");
         }
-        List<JobExecution> replayed = runs.replayFailed();
+        List<RunRecord> replayed = runs.replayFailed();
         if (replayed.isEmpty()) {
             err.println("no failed, stopped or interrupted runs");
             return 0;
         }
         int code = 0;
-        for (JobExecution e : replayed) {
+        for (RunRecord e : replayed) {
             code = Math.max(code, report.print(e, json, out, err, "replay it again once the cause is fixed"));
         }
         return code;

@@ -4,7 +4,8 @@ import io.polyphony.ingest.Outcome;
 import io.polyphony.ingest.Sizes;
 import io.polyphony.ingest.budget.RedisMemory;
 import io.polyphony.ingest.job.FileResult;
-import io.polyphony.ingest.job.IngestRuns;
+import io.polyphony.ingest.job.RunHistory;
+import io.polyphony.ingest.job.RunRecord;
 import io.polyphony.ingest.roomindex.RedisTopology;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
@@ -12,8 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import org.springframework.batch.core.BatchStatus;
-import org.springframework.batch.core.job.JobExecution;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
@@ -22,34 +21,34 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 public class RunReport {
 
-    private final IngestRuns runs;
+    private final RunHistory history;
     private final ObjectProvider<RedisTopology> redis;
 
-    public RunReport(IngestRuns runs, ObjectProvider<RedisTopology> redis) {
-        this.runs = runs;
+    public RunReport(RunHistory history, ObjectProvider<RedisTopology> redis) {
+        this.history = history;
         this.redis = redis;
     }
 
     /** @return 0 when the run completed, 1 otherwise */
-    public int print(JobExecution execution, boolean json, PrintStream out, PrintStream err, String howToResume) {
-        List<FileResult> results = runs.results(execution);
+    public int print(RunRecord execution, boolean json, PrintStream out, PrintStream err, String howToResume) {
+        List<FileResult> results = history.results(execution.execution());
         if (json) {
             out.println(json(execution, results));
         } else {
             summary(execution, results, out);
         }
-        if (execution.getStatus() != BatchStatus.COMPLETED) {
-            err.println("run " + execution.getJobInstance().getId() + " " + execution.getStatus() + ": "
-                    + IngestRuns.failureMessage(execution) + "\n" + howToResume);
+        if (!execution.completed()) {
+            err.println("run " + execution.run() + " " + execution.status() + ": " + execution.failure() + "\n"
+                    + howToResume);
             return 1;
         }
         return 0;
     }
 
-    String json(JobExecution execution, List<FileResult> results) {
+    String json(RunRecord execution, List<FileResult> results) {
         Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("execution", execution.getId());
-        doc.put("status", execution.getStatus().name());
+        doc.put("execution", execution.execution());
+        doc.put("status", execution.status());
         doc.put("files", results.stream().map(r -> {
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("path", r.path());
@@ -64,7 +63,7 @@ public class RunReport {
         return JsonMapper.shared().writeValueAsString(doc);
     }
 
-    void summary(JobExecution execution, List<FileResult> results, PrintStream out) {
+    void summary(RunRecord execution, List<FileResult> results, PrintStream out) {
         Map<String, Integer> counts = new TreeMap<>();
         long written = 0;
         for (FileResult r : results) {
@@ -73,7 +72,7 @@ public class RunReport {
                 written += r.chunks();
             }
         }
-        out.printf("run %d, execution %d: %s%n%n", execution.getJobInstance().getId(), execution.getId(), execution.getStatus());
+        out.printf("run %d, execution %d: %s%n%n", execution.run(), execution.execution(), execution.status());
         out.printf("%-28s %6s%n", "outcome", "files");
         counts.forEach((k, v) -> out.printf("%-28s %6d%n", k, v));
         out.printf("%-28s %6d%n%n", "total", results.size());

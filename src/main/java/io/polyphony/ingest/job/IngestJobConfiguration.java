@@ -136,6 +136,16 @@ public class IngestJobConfiguration {
     }
 
     @Bean
+    public RunLauncher runLauncher(IngestRuns runs) {
+        return new RunLauncher(runs);
+    }
+
+    @Bean
+    public RunHistory runHistory(IngestRuns runs) {
+        return new RunHistory(runs);
+    }
+
+    @Bean
     public UploadArchive uploadArchive(PolyphonyProperties props) {
         return new UploadArchive(props.uploadsDir());
     }

@@ -2,8 +2,8 @@ package io.polyphony.ingest.schedule;
 
 import io.polyphony.ingest.PolyphonyApplication;
 import io.polyphony.ingest.PolyphonyProperties;
-import io.polyphony.ingest.job.IngestRuns;
 import io.polyphony.ingest.job.IngestRuns.RunConflictException;
+import io.polyphony.ingest.job.RunLauncher;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,10 +28,10 @@ public class DeclaredJobs implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(DeclaredJobs.class);
 
     private final List<JobSpec> specs;
-    private final IngestRuns runs;
+    private final RunLauncher runs;
     private ThreadPoolTaskScheduler scheduler;
 
-    public DeclaredJobs(PolyphonyProperties props, IngestRuns runs) {
+    public DeclaredJobs(PolyphonyProperties props, RunLauncher runs) {
         Path dir = jobsDir(props.jobsDir(), new ApplicationHome(PolyphonyApplication.class).getDir().toPath());
         this.specs = JobSpecs.load(dir, dir.toAbsolutePath().getParent());
         this.runs = runs;
@@ -83,7 +83,7 @@ public class DeclaredJobs implements SmartLifecycle {
     /** One scheduled tick: the execution it started, or empty when it was skipped (still running) or failed to start. */
     public Optional<Long> tick(JobSpec spec) {
         try {
-            long id = runs.runSpec(spec).getId();
+            long id = runs.runSpec(spec).execution();
             log.info("job {}: scheduled run started (execution {})", spec.name(), id);
             return Optional.of(id);
         } catch (RunConflictException e) {
