@@ -19,6 +19,8 @@ import org.springframework.util.unit.DataSize;
  * @param vectorQuantization the vector sets' quantization: {@code q8}, {@code noquant} or {@code bin}
  * @param vectorM   links per node of a vector set's HNSW graph ({@code VADD … M})
  * @param shutdownGrace how long {@code serve} waits, on SIGTERM, for its runs to stop at a transaction boundary
+ * @param workers   runs a server executes at once (0, the default: one per two cores)
+ * @param backlog   runs a server accepts to wait for a worker; over workers + backlog a launch gets 429
  */
 @ConfigurationProperties("polyphony")
 public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path dataDir, Path jobsDir,
@@ -26,7 +28,13 @@ public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path d
                                   @DefaultValue("q8") String vectorQuantization, @DefaultValue("8") int vectorM,
                                   @DefaultValue Embedding embedding,
                                   @DefaultValue Ingest ingest, @DefaultValue Redis redis, @DefaultValue Budget budget,
-                                  @DefaultValue Lease lease, @DefaultValue("30s") Duration shutdownGrace) {
+                                  @DefaultValue Lease lease, @DefaultValue("30s") Duration shutdownGrace,
+                                  @DefaultValue("0") int workers, @DefaultValue("16") int backlog) {
+
+    /** Runs a server executes at once: {@code polyphony.workers}, or one per two cores when it is 0. */
+    public int workerCount() {
+        return workers > 0 ? workers : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    }
 
     /** Where uploads are kept, by room ({@code <data-dir>/uploads/<roomId>/<file>}): the inbox and the archive. */
     public Path uploadsDir() {

@@ -2,6 +2,7 @@ package io.polyphony.ingest.api;
 
 import io.polyphony.ingest.job.IngestRuns.NoSuchRunException;
 import io.polyphony.ingest.job.IngestRuns.RunConflictException;
+import io.polyphony.ingest.job.RunAdmission.RunsBusyException;
 import io.polyphony.ingest.roomindex.Retrying.RedisUnavailableException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -73,6 +74,14 @@ class ApiErrors {
     @ExceptionHandler(MultipartException.class)
     ResponseEntity<Map<String, Object>> multipart(MultipartException e) {
         return body(HttpStatus.BAD_REQUEST, "expected a multipart/form-data body with a field 'file': " + e.getMessage());
+    }
+
+    /** Over this server's workers and backlog: 429, with when to try again. */
+    @ExceptionHandler(RunsBusyException.class)
+    ResponseEntity<Map<String, Object>> busy(RunsBusyException e) {
+        ResponseEntity<Map<String, Object>> r = body(HttpStatus.TOO_MANY_REQUESTS, e.getMessage());
+        return ResponseEntity.status(r.getStatusCode()).header("Retry-After", Integer.toString(e.retryAfterSeconds()))
+                .body(r.getBody());
     }
 
     @ExceptionHandler(RedisUnavailableException.class)

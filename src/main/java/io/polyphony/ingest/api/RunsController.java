@@ -75,7 +75,7 @@ class RunsController {
 
     /** Replays a failed, stopped or interrupted run from where it stopped. */
     @PostMapping("/runs/{id}/restart")
-    ResponseEntity<Launched> restart(@PathVariable long id) {
+    ResponseEntity<Launched> restart(@PathVariable long id) throws Exception {
         return Launched.accepted(launcher.replay(id));
     }
 

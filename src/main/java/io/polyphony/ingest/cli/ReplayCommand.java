@@ -30,7 +30,7 @@ public class ReplayCommand implements Command {
     }
 
     @Override
-    public int run(List<String> args, InputStream in, PrintStream out, PrintStream err) {
+    public int run(List<String> args, InputStream in, PrintStream out, PrintStream err) throws Exception {
         CliArgs a = CliArgs.parse(args, List.of(), List.of("--failed", "--json"));
         boolean json = a.flag("--json");
         if (a.flag("--failed") == (a.positional().size() == 1) || a.positional().size() > 1) {

@@ -49,8 +49,9 @@ public class IngestJobConfiguration {
 
     @Bean
     public Job ingestJob(JobRepository jobRepository, Step ingestFilesStep, RunOwners runOwners,
-                         IngestMetrics ingestMetrics) {
-        return new JobBuilder(JOB, jobRepository).listener(runOwners).listener(ingestMetrics).start(ingestFilesStep).build();
+                         IngestMetrics ingestMetrics, RunAdmission runAdmission) {
+        return new JobBuilder(JOB, jobRepository).listener(runOwners).listener(ingestMetrics).listener(runAdmission)
+                .start(ingestFilesStep).build();
     }
 
     @Bean
@@ -136,8 +137,13 @@ public class IngestJobConfiguration {
     }
 
     @Bean
-    public RunLauncher runLauncher(IngestRuns runs) {
-        return new RunLauncher(runs);
+    public RunLauncher runLauncher(IngestRuns runs, RunAdmission admission) {
+        return new RunLauncher(runs, admission);
+    }
+
+    @Bean
+    public RunAdmission runAdmission(PolyphonyProperties props) {
+        return new RunAdmission(props.workerCount(), props.backlog());
     }
 
     @Bean

@@ -15,9 +15,8 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
-import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.core.task.TaskExecutor;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 /**
  * Runs in the server ({@code serve}): launches return at once with the new execution (the command line
@@ -27,11 +26,16 @@ import org.springframework.core.task.TaskExecutor;
 @ConditionalOnWebApplication
 public class ServerRunsConfiguration {
 
-    @Bean
+    /** {@code polyphony.workers} threads; the runs waiting for one are bounded by {@link RunAdmission}, not here. */
+    @Bean(destroyMethod = "shutdown")
     @BatchTaskExecutor
-    public TaskExecutor ingestTaskExecutor() {
-        SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("ingest-");
-        executor.setConcurrencyLimit(4);
+    public ThreadPoolTaskExecutor ingestTaskExecutor(PolyphonyProperties props) {
+        ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
+        executor.setThreadNamePrefix("ingest-");
+        executor.setCorePoolSize(props.workerCount());
+        executor.setMaxPoolSize(props.workerCount());
+        executor.setDaemon(true); // a shutdown stops runs through GracefulStop, never by waiting on this pool
+        executor.initialize();
         return executor;
     }
 
