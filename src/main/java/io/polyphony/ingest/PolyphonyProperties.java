@@ -19,8 +19,9 @@ import org.springframework.util.unit.DataSize;
  * @param vectorQuantization the vector sets' quantization: {@code q8}, {@code noquant} or {@code bin}
  * @param vectorM   links per node of a vector set's HNSW graph ({@code VADD … M})
  * @param shutdownGrace how long {@code serve} waits, on SIGTERM, for its runs to stop at a transaction boundary
- * @param workers   runs a server executes at once (0, the default: one per two cores)
- * @param backlog   runs a server accepts to wait for a worker; over workers + backlog a launch gets 429
+ * @param workers   runs a server executes at once, taken from the queue every server shares (0, the default: one per
+ *                  two cores)
+ * @param backlog   runs that may wait in that queue for a worker (counted over all servers); over it a launch gets 429
  */
 @ConfigurationProperties("polyphony")
 public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path dataDir, Path jobsDir,

@@ -2,7 +2,7 @@ package io.polyphony.ingest.api;
 
 import io.polyphony.ingest.job.IngestRuns.NoSuchRunException;
 import io.polyphony.ingest.job.IngestRuns.RunConflictException;
-import io.polyphony.ingest.job.RunAdmission.RunsBusyException;
+import io.polyphony.ingest.job.RunQueue.RunsBusyException;
 import io.polyphony.ingest.roomindex.Retrying.RedisUnavailableException;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -113,8 +113,8 @@ class RoomsController {
             if (!target.normalize().getParent().equals(dir.normalize())) {
                 throw new IllegalArgumentException("file name '" + name + "' leaves the room's folder");
             }
-            Files.move(incoming, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            var e = runs.run(target, room);
+            var e = runs.upload(target, room,
+                    () -> Files.move(incoming, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE));
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("execution", e.execution());
             body.put("run", e.run());

@@ -64,13 +64,13 @@ class RunsController {
 
     @GetMapping("/runs/{id}")
     RunView run(@PathVariable long id) {
-        return RunView.of(history.run(id), history.results(id), true);
+        return RunView.of(history.run(id), history.last(id), history.results(id), true);
     }
 
     @GetMapping("/runs")
     List<RunView> list(@RequestParam(required = false) String status, @RequestParam(defaultValue = "100") int limit) {
         return history.runs(status, Math.max(1, Math.min(limit, 1000))).stream()
-                .map(r -> RunView.of(r, history.results(r.execution()), false)).toList();
+                .map(r -> RunView.of(r, history.last(r.execution()), history.results(r.execution()), false)).toList();
     }
 
     /** Replays a failed, stopped or interrupted run from where it stopped. */
@@ -88,6 +88,6 @@ class RunsController {
     @PostMapping("/runs/{id}/stop")
     ResponseEntity<RunView> stop(@PathVariable long id) throws Exception {
         RunRecord stopping = launcher.stop(id);
-        return ResponseEntity.status(HttpStatus.ACCEPTED).body(RunView.of(stopping, history.results(id), false));
+        return ResponseEntity.status(HttpStatus.ACCEPTED).body(RunView.of(stopping, history.last(id), history.results(id), false));
     }
 }

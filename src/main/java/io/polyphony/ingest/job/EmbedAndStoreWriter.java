@@ -121,17 +121,17 @@ public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
         if (!r.written() && writtenByThisRun(p)) {
             // an earlier execution of this run wrote it and stopped before recording it
             return FileResult.of(p.task(), p.sampled() ? Outcome.SAMPLED : Outcome.INGESTED, "written before the restart",
-                    r.newChunks(), p.totalChunks());
+                    r.newChunks(), p.totalChunks(), p.sha256());
         }
         if (!r.written()) {
             return FileResult.of(p.task(), Outcome.UNCHANGED, "same content already in room " + p.task().room(),
-                    r.newChunks(), p.totalChunks());
+                    r.newChunks(), p.totalChunks(), p.sha256());
         }
         String note = r.evicted().isEmpty() ? p.samplingNote() : p.samplingNote() + "; evicted the room's "
                 + r.evicted().size() + " oldest document(s) to stay within its " + budget.maxChunks() + "-chunk budget";
         return p.sampled()
-                ? FileResult.of(p.task(), Outcome.SAMPLED, note, records.size(), p.totalChunks())
-                : FileResult.of(p.task(), Outcome.INGESTED, note, records.size(), p.totalChunks());
+                ? FileResult.of(p.task(), Outcome.SAMPLED, note, records.size(), p.totalChunks(), p.sha256())
+                : FileResult.of(p.task(), Outcome.INGESTED, note, records.size(), p.totalChunks(), p.sha256());
     }
 
     private boolean writtenByThisRun(PreparedFile p) {

@@ -24,7 +24,7 @@ public class FileResults {
             ps.setInt(2, r.seq());
         });
         jdbc.batchUpdate("INSERT INTO INGEST_FILE (JOB_INSTANCE_ID, SEQ, JOB_EXECUTION_ID, PATH, ROOM, OUTCOME, REASON,"
-                        + " MESSAGE, CHUNKS, TOTAL_CHUNKS) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        + " MESSAGE, CHUNKS, TOTAL_CHUNKS, SHA256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 results, results.size(), (ps, r) -> {
                     ps.setLong(1, jobInstanceId);
                     ps.setInt(2, r.seq());
@@ -36,14 +36,15 @@ public class FileResults {
                     ps.setString(8, r.message() == null ? null : r.message().substring(0, Math.min(2000, r.message().length())));
                     ps.setInt(9, r.chunks());
                     ps.setInt(10, r.totalChunks());
+                    ps.setString(11, r.sha256());
                 });
     }
 
     public List<FileResult> forInstance(long jobInstanceId) {
-        return jdbc.query("SELECT SEQ, PATH, ROOM, OUTCOME, REASON, MESSAGE, CHUNKS, TOTAL_CHUNKS FROM INGEST_FILE"
+        return jdbc.query("SELECT SEQ, PATH, ROOM, OUTCOME, REASON, MESSAGE, CHUNKS, TOTAL_CHUNKS, SHA256 FROM INGEST_FILE"
                         + " WHERE JOB_INSTANCE_ID = ? ORDER BY SEQ",
                 (rs, i) -> new FileResult(rs.getInt(1), rs.getString(2), rs.getString(3), Outcome.valueOf(rs.getString(4)),
-                        rs.getString(5) == null ? null : Reason.fromCode(rs.getString(5)), rs.getString(6), rs.getInt(7), rs.getInt(8)),
+                        rs.getString(5) == null ? null : Reason.fromCode(rs.getString(5)), rs.getString(6), rs.getInt(7), rs.getInt(8), rs.getString(9)),
                 jobInstanceId);
     }
 }

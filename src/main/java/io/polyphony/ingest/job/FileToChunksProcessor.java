@@ -56,10 +56,10 @@ public class FileToChunksProcessor implements ItemProcessor<FileTask, PreparedFi
             RoomIndex.StoredDocument d = stored.get();
             if (run.equals(d.run())) { // written by this very run before a crash or failure
                 return PreparedFile.decided(FileResult.of(task, d.sampled() ? Outcome.SAMPLED : Outcome.INGESTED,
-                        "written before the restart", d.chunks(), d.totalChunks()), task);
+                        "written before the restart", d.chunks(), d.totalChunks(), d.sha256()), task);
             }
             return PreparedFile.decided(FileResult.of(task, Outcome.UNCHANGED, "same content already in room "
-                    + task.room(), d.chunks(), d.totalChunks()), task);
+                    + task.room(), d.chunks(), d.totalChunks(), d.sha256()), task);
         }
         Extraction e = extractor.extract(Path.of(task.path()));
         if (!e.ok()) {

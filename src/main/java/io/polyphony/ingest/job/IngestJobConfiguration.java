@@ -49,8 +49,8 @@ public class IngestJobConfiguration {
 
     @Bean
     public Job ingestJob(JobRepository jobRepository, Step ingestFilesStep, RunOwners runOwners,
-                         IngestMetrics ingestMetrics, RunAdmission runAdmission) {
-        return new JobBuilder(JOB, jobRepository).listener(runOwners).listener(ingestMetrics).listener(runAdmission)
+                         IngestMetrics ingestMetrics) {
+        return new JobBuilder(JOB, jobRepository).listener(runOwners).listener(ingestMetrics)
                 .start(ingestFilesStep).build();
     }
 
@@ -137,13 +137,8 @@ public class IngestJobConfiguration {
     }
 
     @Bean
-    public RunLauncher runLauncher(IngestRuns runs, RunAdmission admission) {
-        return new RunLauncher(runs, admission);
-    }
-
-    @Bean
-    public RunAdmission runAdmission(PolyphonyProperties props) {
-        return new RunAdmission(props.workerCount(), props.backlog());
+    public RunLauncher runLauncher(IngestRuns runs, ObjectProvider<RunQueue> queue) {
+        return new RunLauncher(runs, queue);
     }
 
     @Bean

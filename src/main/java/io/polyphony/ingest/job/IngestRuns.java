@@ -22,6 +22,7 @@ import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.launch.JobRestartException;
 import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.dao.EmptyResultDataAccessException;
 import org.springframework.stereotype.Component;
 
@@ -43,14 +44,42 @@ public class IngestRuns {
     private final Job ingestJob;
     private final FileResults fileResults;
     private final RunOwners owners;
+    private final ObjectProvider<RunQueue> queue;
 
     public IngestRuns(JobOperator jobOperator, JobRepository jobRepository, Job ingestJob, FileResults fileResults,
-                      RunOwners owners) {
+                      RunOwners owners, ObjectProvider<RunQueue> queue) {
         this.jobOperator = jobOperator;
         this.jobRepository = jobRepository;
         this.ingestJob = ingestJob;
         this.fileResults = fileResults;
         this.owners = owners;
+        this.queue = queue;
+    }
+
+    /**
+     * A launched execution: in a server it is {@code STARTING} and goes into the shared run queue, for a worker of any
+     * server; the command line has run it already.
+     */
+    private JobExecution launched(JobExecution e) {
+        if (e.getStatus() == BatchStatus.STARTING) {
+            queue.ifAvailable(q -> q.submit(e));
+        }
+        return e;
+    }
+
+    /**
+     * Starts a new run for one uploaded file, even while an earlier upload of the same name is queued or running: the
+     * run queue ingests the two one after the other (see {@link RunQueue}).
+     */
+    public JobExecution upload(Path file, String room) throws Exception {
+        RoomKeys.requireValidRoom(room);
+        JobParameters params = new JobParametersBuilder()
+                .addString("path", file.toAbsolutePath().normalize().toString())
+                .addString("room", room)
+                .addLong("run", System.currentTimeMillis())
+                .addString("upload", java.util.UUID.randomUUID().toString())
+                .toJobParameters();
+        return launched(jobOperator.start(ingestJob, params));
     }
 
     /**
@@ -141,6 +170,12 @@ public class IngestRuns {
             throw new NoSuchRunException(executionId);
         }
         return e;
+    }
+
+    /** The newest execution of the given execution's run. */
+    JobExecution last(JobExecution e) {
+        JobExecution last = jobRepository.getLastJobExecution(e.getJobInstance());
+        return last == null ? e : last;
     }
 
     /** No execution with that id. */
@@ -283,7 +318,7 @@ public class IngestRuns {
                 .addLong("run", System.currentTimeMillis())
                 .addJobParameters(extra)
                 .toJobParameters();
-        return jobOperator.start(ingestJob, params);
+        return launched(jobOperator.start(ingestJob, params));
     }
 
     /** Replays a failed, stopped or interrupted run from where it stopped, by any of its executions' ids. */
@@ -333,7 +368,7 @@ public class IngestRuns {
         }
         log.info("resuming run {} from execution {}", last.getJobInstance().getId(), last.getId());
         try {
-            return jobOperator.restart(last);
+            return launched(jobOperator.restart(last));
         } catch (JobRestartException e) {
             throw new IllegalStateException("cannot restart run " + last.getJobInstance().getId() + ": " + e.getMessage(), e);
         }

@@ -18,6 +18,11 @@ public class RunHistory {
         return RunRecord.of(runs.execution(executionId));
     }
 
+    /** The newest execution of the execution's run: the one that tells how the run ended (or how it goes on). */
+    public RunRecord last(long executionId) {
+        return RunRecord.of(runs.last(runs.execution(executionId)));
+    }
+
     /** Executions, newest first, optionally only those of one status (any of {@link RunRecord#STATUSES}). */
     public List<RunRecord> runs(String status, int max) {
         BatchStatus s = null;

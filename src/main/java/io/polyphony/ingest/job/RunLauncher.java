@@ -1,12 +1,15 @@
 package io.polyphony.ingest.job;
 
 import io.polyphony.ingest.schedule.JobSpec;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
 
 /**
- * Starts, resumes, replays and stops runs, for the API and the command line. Launches take a place in this
- * server's {@link RunAdmission} first: over its limit they are refused at once ({@link RunAdmission.RunsBusyException}).
+ * Starts, resumes, replays and stops runs, for the API and the command line. In a server a launch queues its execution
+ * for the workers of every server ({@link RunQueue}); while the queue holds {@code polyphony.backlog} executions waiting,
+ * launches are refused at once ({@link RunQueue.RunsBusyException}).
  */
 public class RunLauncher {
 
@@ -16,30 +19,39 @@ public class RunLauncher {
         org.springframework.batch.core.job.JobExecution start() throws Exception;
     }
 
-    private final IngestRuns runs;
-    private final RunAdmission admission;
+    /** Puts an upload's file in place; runs only once the launch is admitted. */
+    @FunctionalInterface
+    public interface Store {
+        void store() throws IOException;
+    }
 
-    public RunLauncher(IngestRuns runs, RunAdmission admission) {
+    private final IngestRuns runs;
+    private final ObjectProvider<RunQueue> queue;
+
+    public RunLauncher(IngestRuns runs, ObjectProvider<RunQueue> queue) {
         this.runs = runs;
-        this.admission = admission;
+        this.queue = queue;
     }
 
     private RunRecord admit(Launch launch) throws Exception {
-        admission.reserve();
-        org.springframework.batch.core.job.JobExecution e;
-        try {
-            e = launch.start();
-        } catch (Exception | Error failed) {
-            admission.cancel();
-            throw failed;
-        }
-        admission.admitted(e.getId());
-        return RunRecord.of(e);
+        queue.ifAvailable(RunQueue::requireRoom);
+        return RunRecord.of(launch.start());
     }
 
     /** Resumes the unfinished run of the same path and room, or starts a new one. */
     public RunRecord run(Path path, String room) throws Exception {
         return admit(() -> runs.run(path, room));
+    }
+
+    /**
+     * An upload: once admitted (a 429 stores nothing), {@code store} puts the file in the room's archive and a new run
+     * ingests it, after any earlier run of the room still queued or running.
+     */
+    public RunRecord upload(Path file, String room, Store store) throws Exception {
+        return admit(() -> {
+            store.store();
+            return runs.upload(file, room);
+        });
     }
 
     /** Starts a declared job's run; {@link IngestRuns.RunConflictException} while it runs. */

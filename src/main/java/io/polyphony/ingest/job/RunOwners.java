@@ -114,7 +114,35 @@ public class RunOwners implements JobExecutionListener, AutoCloseable {
     @Override
     public void beforeJob(JobExecution execution) {
         activeHere.add(execution.getJobInstance().getId());
-        acquire(execution.getId());
+        if (!holds(execution.getId())) {
+            acquire(execution.getId()); // the command line runs what it launched; a server's worker claimed it already
+        }
+    }
+
+    private boolean holds(long executionId) {
+        Integer n = jdbc.queryForObject("SELECT COUNT(*) FROM INGEST_LEASE WHERE JOB_EXECUTION_ID = ? AND INSTANCE_ID = ?",
+                Integer.class, executionId, instance);
+        return n != null && n > 0;
+    }
+
+    /**
+     * Takes the lease of a queued execution that has none (a server's worker claiming it, see {@link RunQueue}): true
+     * for exactly one process, the insert of the primary key being the claim.
+     */
+    boolean claim(long executionId) {
+        try {
+            jdbc.update("INSERT INTO INGEST_LEASE (JOB_EXECUTION_ID, INSTANCE_ID, HOST, PID, BEATS, ACQUIRED_AT)"
+                    + " VALUES (?, ?, ?, ?, 0, ?)", executionId, instance, host, PID, Timestamp.from(Instant.now()));
+        } catch (DuplicateKeyException taken) {
+            return false;
+        }
+        startHeartbeat();
+        return true;
+    }
+
+    /** Gives back a lease this process claimed but will not run. */
+    void release(long executionId) {
+        jdbc.update("DELETE FROM INGEST_LEASE WHERE JOB_EXECUTION_ID = ? AND INSTANCE_ID = ?", executionId, instance);
     }
 
     /** Takes the execution's lease for this process and keeps renewing it. */
@@ -171,7 +199,8 @@ public class RunOwners implements JobExecutionListener, AutoCloseable {
     /**
      * True when the execution's owner is gone: its lease has not been renewed for {@code expiry} as this process
      * has watched it (so the first look at a lease never finds it expired), or its process is dead on this host.
-     * An execution without a lease (its process died between creating it and taking the lease) expires the same way.
+     * A queued execution without a lease is waiting for a worker and never expires; one neither queued nor leased (its
+     * process died between creating and queueing it) expires the same way as a silent lease.
      */
     public boolean expired(long executionId) {
         List<Seen> rows = jdbc.query("SELECT INSTANCE_ID, BEATS, HOST, PID FROM INGEST_LEASE WHERE JOB_EXECUTION_ID = ?",
@@ -182,6 +211,10 @@ public class RunOwners implements JobExecutionListener, AutoCloseable {
         if (!rows.isEmpty() && rows.get(0) == null) {
             return true; // its process is gone from this host
         }
+        if (rows.isEmpty() && queued(executionId)) {
+            seen.remove(executionId);
+            return false; // queued, waiting for a worker of any server: nobody owns it yet, nothing to take over
+        }
         Seen now = rows.isEmpty() ? new Seen("", -1, 0) : rows.get(0);
         if (now.instance().equals(instance)) {
             return false; // this process holds it, and is alive
@@ -190,6 +223,12 @@ public class RunOwners implements JobExecutionListener, AutoCloseable {
         Seen before = seen.compute(executionId, (id, old) -> old != null && old.instance().equals(now.instance())
                 && old.beats() == now.beats() ? old : new Seen(now.instance(), now.beats(), t));
         return t - before.sinceNanos() >= expiry.toNanos();
+    }
+
+    private boolean queued(long executionId) {
+        Integer n = jdbc.queryForObject("SELECT COUNT(*) FROM INGEST_QUEUE WHERE JOB_EXECUTION_ID = ?", Integer.class,
+                executionId);
+        return n != null && n > 0;
     }
 
     /**
@@ -205,6 +244,8 @@ public class RunOwners implements JobExecutionListener, AutoCloseable {
                     executionId, HOST, PID, Timestamp.from(Instant.now()));
             seen.remove(executionId);
             jdbc.update("DELETE FROM INGEST_LEASE WHERE JOB_EXECUTION_ID = ?", executionId); // its dead owner's
+            // and its place in the run queue: it no longer holds back the runs queued after it (see RunQueue)
+            jdbc.update("DELETE FROM INGEST_QUEUE WHERE JOB_EXECUTION_ID = ?", executionId);
             return true;
         } catch (DuplicateKeyException e) {
             return false;

@@ -6,7 +6,9 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.batch.autoconfigure.BatchTaskExecutor;
@@ -15,8 +17,8 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
+import org.springframework.core.task.TaskExecutor;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 /**
  * Runs in the server ({@code serve}): launches return at once with the new execution (the command line
@@ -26,22 +28,26 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 @ConditionalOnWebApplication
 public class ServerRunsConfiguration {
 
-    /** {@code polyphony.workers} threads; the runs waiting for one are bounded by {@link RunAdmission}, not here. */
-    @Bean(destroyMethod = "shutdown")
+    /** Launches only create and queue their executions; {@link RunQueue}'s workers, in any server, run them. */
+    @Bean
     @BatchTaskExecutor
-    public ThreadPoolTaskExecutor ingestTaskExecutor(PolyphonyProperties props) {
-        ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
-        executor.setThreadNamePrefix("ingest-");
-        executor.setCorePoolSize(props.workerCount());
-        executor.setMaxPoolSize(props.workerCount());
-        executor.setDaemon(true); // a shutdown stops runs through GracefulStop, never by waiting on this pool
-        executor.initialize();
-        return executor;
+    public TaskExecutor queuedRuns() {
+        return RunQueue.QUEUED;
     }
 
     @Bean(destroyMethod = "close")
-    public InterruptedRunsRecovery interruptedRunsRecovery(IngestRuns runs, RunOwners owners, ObjectProvider<RoomIndex> rooms) {
-        return new InterruptedRunsRecovery(runs, owners, rooms);
+    public RunQueue runQueue(JdbcTemplate jdbc, RunOwners owners, JobRepository jobRepository, Job ingestJob,
+                             PolyphonyProperties props) {
+        return new RunQueue(jdbc, owners, jobRepository, ingestJob, props.workerCount(), props.backlog(), QUEUE_POLL);
+    }
+
+    /** How often an idle worker looks for runs queued by other servers (its own server's wake it at once). */
+    static final java.time.Duration QUEUE_POLL = java.time.Duration.ofMillis(500);
+
+    @Bean(destroyMethod = "close")
+    public InterruptedRunsRecovery interruptedRunsRecovery(IngestRuns runs, RunOwners owners, RunQueue queue,
+                                                           ObjectProvider<RoomIndex> rooms) {
+        return new InterruptedRunsRecovery(runs, owners, queue, rooms);
     }
 
     /** The archive this server writes must be the one the job database's servers share: checked at start-up. */
@@ -51,12 +57,14 @@ public class ServerRunsConfiguration {
     }
 
     @Bean
-    public GracefulStop gracefulStop(IngestRuns runs, InterruptedRunsRecovery watcher, PolyphonyProperties props) {
-        return new GracefulStop(runs, watcher, props.shutdownGrace());
+    public GracefulStop gracefulStop(IngestRuns runs, InterruptedRunsRecovery watcher, RunQueue queue,
+                                     PolyphonyProperties props) {
+        return new GracefulStop(runs, watcher, queue, props.shutdownGrace());
     }
 
     /**
-     * On SIGTERM (the context closing), before anything else stops: no more takeovers here, and every run executing
+     * On SIGTERM (the context closing), before anything else stops: no more takeovers here and no more runs taken from
+     * the queue (those waiting stay queued for the other servers), and every run executing
      * here stops at its next transaction boundary ({@code STOPPED}, its lease released) and is handed over, within
      * the grace period ({@code polyphony.shutdown-grace}); another server, or this one after its restart, continues
      * it without a recovery.
@@ -66,12 +74,14 @@ public class ServerRunsConfiguration {
 
         private final IngestRuns runs;
         private final InterruptedRunsRecovery watcher;
+        private final RunQueue queue;
         private final java.time.Duration grace;
         private volatile boolean running;
 
-        GracefulStop(IngestRuns runs, InterruptedRunsRecovery watcher, java.time.Duration grace) {
+        GracefulStop(IngestRuns runs, InterruptedRunsRecovery watcher, RunQueue queue, java.time.Duration grace) {
             this.runs = runs;
             this.watcher = watcher;
+            this.queue = queue;
             this.grace = grace;
         }
 
@@ -102,6 +112,7 @@ public class ServerRunsConfiguration {
                 return;
             }
             watcher.close();
+            queue.close();
             List<Long> left = runs.handOverRunningHere(grace);
             if (!left.isEmpty()) {
                 log.warn("shutting down: executions {} did not stop within {}; their leases will expire and another"
@@ -126,6 +137,7 @@ public class ServerRunsConfiguration {
 
         private final IngestRuns runs;
         private final RunOwners owners;
+        private final RunQueue queue;
         private final ObjectProvider<RoomIndex> rooms;
         private final ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lease-watch");
@@ -133,18 +145,23 @@ public class ServerRunsConfiguration {
             return t;
         });
 
-        InterruptedRunsRecovery(IngestRuns runs, RunOwners owners, ObjectProvider<RoomIndex> rooms) {
+        InterruptedRunsRecovery(IngestRuns runs, RunOwners owners, RunQueue queue, ObjectProvider<RoomIndex> rooms) {
             this.runs = runs;
             this.owners = owners;
+            this.queue = queue;
             this.rooms = rooms;
         }
 
-        /** Also connects to Redis now, so a Redis we must not use (its eviction policy) stops the server at start-up. */
+        /**
+         * Also connects to Redis now, so a Redis we must not use (its eviction policy) stops the server at start-up; then
+         * this server's workers start taking queued runs.
+         */
         @EventListener(ApplicationReadyEvent.class)
         public void start() {
             rooms.getObject();
             log.info("instance {} watches run leases every {}", owners.instance(), owners.heartbeat());
             recover();
+            queue.start();
             long every = owners.heartbeat().toMillis();
             watcher.scheduleWithFixedDelay(() -> {
                 try {

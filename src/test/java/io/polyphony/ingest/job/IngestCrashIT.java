@@ -7,6 +7,7 @@ import io.polyphony.ingest.extract.TestDocuments;
 import io.polyphony.ingest.roomindex.RoomIndex;
 import io.polyphony.ingest.roomindex.RoomKeys;
 import io.polyphony.ingest.testing.RedisTestServer;
+import io.polyphony.ingest.testing.ServerProcesses;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -264,19 +265,7 @@ class IngestCrashIT {
     }
 
     private static void waitForHealth(HttpClient http, int port, Process p) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline && p.isAlive()) {
-            try {
-                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("the server did not come up on port " + port);
+        ServerProcesses.waitForHealth(http, port, p);
     }
 
     private static JsonNode get(HttpClient http, int port, String path) throws Exception {
