@@ -4,6 +4,7 @@ import io.polyphony.ingest.PolyphonyApplication;
 import io.polyphony.ingest.PolyphonyProperties;
 import io.polyphony.ingest.job.IngestRuns.RunConflictException;
 import io.polyphony.ingest.job.RunLauncher;
+import io.polyphony.ingest.job.RunQueue.RunsBusyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -88,6 +89,8 @@ public class DeclaredJobs implements SmartLifecycle {
             return Optional.of(id);
         } catch (RunConflictException e) {
             log.info("job {}: tick skipped, execution {} is still running", spec.name(), e.running());
+        } catch (RunsBusyException e) {
+            log.warn("job {}: tick skipped, the run queue is full: {}", spec.name(), e.getMessage());
         } catch (Exception e) {
             log.error("job {}: scheduled run could not start: {}", spec.name(), e.getMessage());
         }

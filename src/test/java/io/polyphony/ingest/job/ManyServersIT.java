@@ -192,6 +192,8 @@ class ManyServersIT {
         Map<Long, JsonNode> finals = awaitFinalOutcomes(a, accepted);
         for (Accepted u : accepted) {
             assertThat(finals.get(u.execution()).get("files").get(0).get("sha256").stringValue()).isEqualTo(u.sha256());
+            // every server answers the same for every run
+            assertThat(get(b, "/api/runs/" + u.execution())).isEqualTo(get(a, "/api/runs/" + u.execution()));
         }
         assertThat(log("a2") + log("b") + log("b2")).contains("was handed over by a server that shut down")
                 .doesNotContain("was interrupted");
