@@ -2,6 +2,7 @@ package io.polyphony.ingest.cli;
 
 import io.polyphony.ingest.PolyphonyProperties;
 import io.polyphony.ingest.embed.ModelLoader;
+import io.polyphony.ingest.embed.Precision;
 import io.polyphony.ingest.embed.bench.EmbeddingBenchmark;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -28,16 +29,20 @@ public class BenchEmbedCommand implements Command {
 
     @Override
     public String usage() {
-        return "[--batch-sizes 1,8,16,32,64] [--chunks 256] [--repeats 3] [--soak 10000] [--chars 500]: model benchmark";
+        return "[--precisions fp32,bf16] [--batch-sizes 1,8,16,32,64] [--chunks 256] [--repeats 3] [--soak 10000] [--chars 500]:"
+                + " model benchmark per precision";
     }
 
     @Override
     public int run(List<String> args, InputStream in, PrintStream out, PrintStream err) {
-        CliArgs a = CliArgs.parse(args, List.of("--batch-sizes", "--chunks", "--repeats", "--soak", "--chars"), List.of());
+        CliArgs a = CliArgs.parse(args, List.of("--precisions", "--batch-sizes", "--chunks", "--repeats", "--soak", "--chars"),
+                List.of());
+        List<Precision> precisions = Arrays.stream(a.value("--precisions", "fp32,bf16").split(",")).map(String::trim)
+                .map(Precision::parse).toList();
         var options = new EmbeddingBenchmark.Options(
                 Arrays.stream(a.value("--batch-sizes", "1,8,16,32,64").split(",")).map(String::trim).map(Integer::valueOf).toList(),
                 a.intValue("--chunks", 256), a.intValue("--repeats", 3), a.intValue("--soak", 10_000), a.intValue("--chars", 500));
-        new EmbeddingBenchmark(out).run(() -> loader.load(props.embedding().model()), options);
+        new EmbeddingBenchmark(out).run(p -> loader.withPrecision(p).load(props.embedding().model()), precisions, options);
         return 0;
     }
 }

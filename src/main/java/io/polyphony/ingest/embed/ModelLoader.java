@@ -1,10 +1,5 @@
 package io.polyphony.ingest.embed;
 
-import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.polyphony.ingest.embed.bert.BertEncoder;
 import io.polyphony.ingest.embed.bert.BertWeights;
 import io.polyphony.ingest.embed.bert.OnnxBertEmbedder;
@@ -13,6 +8,7 @@ import io.polyphony.ingest.embed.onnx.OnnxReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,12 +24,26 @@ import java.util.Set;
  */
 public final class ModelLoader {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ModelLoader.class);
+
     private final Path modelsDir;
     private final int batchSize;
+    private final Precision precisionOverride;
 
     public ModelLoader(Path modelsDir, int batchSize) {
+        this(modelsDir, batchSize, null);
+    }
+
+    /** With every BERT model at this precision, whatever the folders' {@code option.precision} say (benchmarks, tests). */
+    public ModelLoader(Path modelsDir, int batchSize, Precision precisionOverride) {
         this.modelsDir = modelsDir;
         this.batchSize = batchSize;
+        this.precisionOverride = precisionOverride;
+    }
+
+    /** This loader with every BERT model at {@code p}. */
+    public ModelLoader withPrecision(Precision p) {
+        return new ModelLoader(modelsDir, batchSize, p);
     }
 
     public Embedder load(String name) {
@@ -74,25 +84,23 @@ public final class ModelLoader {
         try (InputStream in = folder.openFile(file)) {
             weights = BertWeights.fromOnnx(OnnxReader.readStructure(in));
         }
-        NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        Precision precision = precisionOverride != null ? precisionOverride : Precision.parse(folder.option("precision", "auto"));
         try {
-            Map<String, NDArray> arrays = loadWeights(folder, file, weights.initializerNames(), manager);
-            BertEncoder encoder = new BertEncoder(weights, arrays, heads, eps, pooling, manager);
+            Map<String, ByteBuffer> data = loadWeights(folder, file, weights.initializerNames());
+            BertEncoder encoder = BertEncoder.load(folder.name(), weights, data, heads, eps, pooling, precision);
+            log.info("model {}: {} layers in one TorchScript module, {} (option.precision {}; processor {})", folder.name(),
+                    encoder.layerCount(), precision.label(), precisionOverride != null ? precisionOverride.label()
+                            : folder.option("precision", "auto"), Precision.cpuModel());
             return new OnnxBertEmbedder(folder.name(), tokenizer, encoder, maxTokens, batchSize);
         } catch (IOException | RuntimeException e) {
-            manager.close();
             tokenizer.close();
             throw e;
         }
     }
 
-    /**
-     * The second pass over the model file: each needed weight goes from the stream into a tensor of its
-     * own (DJL wraps a direct buffer without copying, so the reader's reused buffer is cloned by torch).
-     */
-    private static Map<String, NDArray> loadWeights(ModelFolder folder, String file, Set<String> needed, NDManager manager)
-            throws IOException {
-        Map<String, NDArray> arrays = new HashMap<>();
+    /** The second pass over the model file: each needed weight's float32 values, copied off the reader's buffer. */
+    private static Map<String, ByteBuffer> loadWeights(ModelFolder folder, String file, Set<String> needed) throws IOException {
+        Map<String, ByteBuffer> arrays = new HashMap<>();
         try (InputStream in = folder.openFile(file)) {
             OnnxReader.readInitializers(in, (header, data) -> {
                 if (!needed.contains(header.name())) {
@@ -102,9 +110,9 @@ public final class ModelLoader {
                     throw new IOException(folder.name() + ": weight " + header.name() + " is not " + header.elementCount()
                             + " float32 values (type " + header.dataType() + ", " + data.remaining() + " bytes)");
                 }
-                try (NDArray view = manager.create(data, new Shape(header.dims()), DataType.FLOAT32)) {
-                    arrays.put(header.name(), view.duplicate());
-                }
+                ByteBuffer copy = ByteBuffer.allocate(data.remaining());
+                copy.put(data.duplicate()).flip();
+                arrays.put(header.name(), copy);
             });
         }
         needed.stream().filter(n -> !arrays.containsKey(n)).findFirst().ifPresent(n -> {

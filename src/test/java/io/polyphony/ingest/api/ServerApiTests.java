@@ -411,7 +411,9 @@ class ServerApiTests {
     void healthReportsRedisMemoryAndTheApiIsDescribed() throws Exception {
         Reply up = upload(room, "h.md", "Health check document about memory budgets.".getBytes(UTF_8), KEY);
         finished(up.json().get("execution").asLong());
+        long roomsBefore = redis.zcard(RoomKeys.ROOMS);
         Reply health = get("/actuator/health");
+        long roomsAfter = redis.zcard(RoomKeys.ROOMS); // a run of an earlier test (a spec's tick) may still add one
         assertThat(health.status()).isEqualTo(200);
         JsonNode m = health.json().get("components").get("redisMemory");
         assertThat(m.get("status").stringValue()).isEqualTo("UP");
@@ -419,7 +421,7 @@ class ServerApiTests {
         assertThat(d.get("usedMemoryMb").asDouble()).isPositive();
         assertThat(d.get("maxMemoryMb").asDouble()).isGreaterThan(d.get("usedMemoryMb").asDouble());
         assertThat(d.get("utilisationPercent").asDouble()).isBetween(0.0, 90.0);
-        assertThat(d.get("activeRooms").asLong()).isEqualTo(redis.zcard(RoomKeys.ROOMS));
+        assertThat(d.get("activeRooms").asLong()).isBetween(roomsBefore, roomsAfter);
         assertThat(d.get("measuredBytesPerRoom").asLong()).isGreaterThan(3072); // at least one 768-dim vector
         assertThat(d.get("roomsThatStillFit").asLong()).isPositive();
 
