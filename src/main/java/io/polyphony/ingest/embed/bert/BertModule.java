@@ -176,16 +176,16 @@ final class BertModule {
         line(c, "x = torch.add(torch.add(x, torch.slice(self.emb_pos, 0, 0, t)), self.emb_type)");
         line(c, "x = torch.layer_norm(x, [" + hidden + "], self.emb_ln_w, self.emb_ln_b, " + e + ")");
         line(c, "keep = torch.to(attention_mask, 6)");
-        line(c, "mask = torch.mul(torch.sub(torch.unsqueeze(torch.unsqueeze(keep, 1), 2), 1.), 1000000000.)");
+        line(c, "attend = torch.unsqueeze(torch.unsqueeze(torch.gt(attention_mask, 0), 1), 2)");
         for (int i = 0; i < layers; i++) {
             String p = "self.l" + i + "_";
-            line(c, "qkv = " + toFloat(bf16, "torch.linear(" + toLow(bf16, "x") + ", " + p + "qkv_w, " + p + "qkv_b)"));
+            // attention in the products' precision, fused (softmax(q k^T / sqrt(d) + mask) v, fp32 accumulation)
+            line(c, "qkv = torch.linear(" + toLow(bf16, "x") + ", " + p + "qkv_w, " + p + "qkv_b)");
             line(c, "qkv = torch.permute(torch.reshape(qkv, [b, t, 3, " + heads + ", " + d + "]), [2, 0, 3, 1, 4])");
-            line(c, "q = torch.mul(torch.select(qkv, 0, 0), " + num((float) (1.0 / Math.sqrt(d))) + ")");
-            line(c, "s = torch.add(torch.matmul(q, torch.transpose(torch.select(qkv, 0, 1), 2, 3)), mask)");
-            line(c, "ctx = torch.matmul(torch.softmax(s, -1), torch.select(qkv, 0, 2))");
+            line(c, "ctx = torch.scaled_dot_product_attention(torch.select(qkv, 0, 0), torch.select(qkv, 0, 1),"
+                    + " torch.select(qkv, 0, 2), attend)");
             line(c, "ctx = torch.reshape(torch.transpose(ctx, 1, 2), [b, t, " + hidden + "])");
-            line(c, "a = " + toFloat(bf16, "torch.linear(" + toLow(bf16, "ctx") + ", " + p + "o_w, " + p + "o_b)"));
+            line(c, "a = " + toFloat(bf16, "torch.linear(ctx, " + p + "o_w, " + p + "o_b)"));
             line(c, "x = torch.layer_norm(torch.add(a, x), [" + hidden + "], " + p + "ln1_w, " + p + "ln1_b, " + e + ")");
             line(c, "f = torch.gelu(torch.linear(" + toLow(bf16, "x") + ", " + p + "i_w, " + p + "i_b))");
             line(c, "f = " + toFloat(bf16, "torch.linear(f, " + p + "f_w, " + p + "f_b)"));
