@@ -86,11 +86,14 @@ public final class ModelLoader {
         }
         Precision precision = precisionOverride != null ? precisionOverride : Precision.parse(folder.option("precision", "auto"));
         try {
+            long t0 = System.nanoTime();
             Map<String, ByteBuffer> data = loadWeights(folder, file, weights.initializerNames());
+            long t1 = System.nanoTime();
             BertEncoder encoder = BertEncoder.load(folder.name(), weights, data, heads, eps, pooling, precision);
-            log.info("model {}: {} layers in one TorchScript module, {} (option.precision {}; processor {})", folder.name(),
-                    encoder.layerCount(), precision.label(), precisionOverride != null ? precisionOverride.label()
-                            : folder.option("precision", "auto"), Precision.cpuModel());
+            log.info("model {}: {} layers in one TorchScript module, {} (option.precision {}; processor {}); weights read"
+                            + " in {} ms, module built and loaded in {} ms", folder.name(), encoder.layerCount(), precision.label(),
+                    precisionOverride != null ? precisionOverride.label() : folder.option("precision", "auto"),
+                    Precision.cpuModel(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
             return new OnnxBertEmbedder(folder.name(), tokenizer, encoder, maxTokens, batchSize);
         } catch (IOException | RuntimeException e) {
             tokenizer.close();

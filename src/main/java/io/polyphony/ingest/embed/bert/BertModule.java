@@ -54,10 +54,10 @@ final class BertModule {
                     src.floats(w.layer(i, "attention.self.query.bias")), src.floats(w.layer(i, "attention.self.key.bias")),
                     src.floats(w.layer(i, "attention.self.value.bias")))));
             linear(buffers, src, w, i, p + "o", "attention.output.dense", low);
-            norm(buffers, src, w, i, p + "ln1", "attention.output.LayerNorm");
+            norm(buffers, src, w, i, p + "ln1", "attention.output.LayerNorm", low);
             linear(buffers, src, w, i, p + "i", "intermediate.dense", low);
             linear(buffers, src, w, i, p + "f", "output.dense", low);
-            norm(buffers, src, w, i, p + "ln2", "output.LayerNorm");
+            norm(buffers, src, w, i, p + "ln2", "output.LayerNorm", low);
         }
         TorchScriptWriter.write(file, CLASS, code(buffers, w.layers(), h, heads, eps, pooling, precision), buffers);
     }
@@ -69,10 +69,10 @@ final class BertModule {
         out.add(new Buffer(name + "_b", low, new long[] {d[1]}, converted(low, src.floats(w.layer(layer, hf + ".bias")))));
     }
 
-    private static void norm(List<Buffer> out, Source src, BertWeights w, int layer, String name, String hf) {
+    private static void norm(List<Buffer> out, Source src, BertWeights w, int layer, String name, String hf, Storage low) {
         Tensor weight = w.layer(layer, hf + ".weight");
-        out.add(new Buffer(name + "_w", Storage.FLOAT, dims(weight), src.raw(weight)));
-        out.add(new Buffer(name + "_b", Storage.FLOAT, dims(weight), src.raw(w.layer(layer, hf + ".bias"))));
+        out.add(new Buffer(name + "_w", low, dims(weight), converted(low, src.floats(weight))));
+        out.add(new Buffer(name + "_b", low, dims(weight), converted(low, src.floats(w.layer(layer, hf + ".bias")))));
     }
 
     /** The weights' data by initializer name: little-endian float32, as the ONNX file holds them. */
@@ -177,20 +177,23 @@ final class BertModule {
         line(c, "x = torch.layer_norm(x, [" + hidden + "], self.emb_ln_w, self.emb_ln_b, " + e + ")");
         line(c, "keep = torch.to(attention_mask, 6)");
         line(c, "attend = torch.unsqueeze(torch.unsqueeze(torch.gt(attention_mask, 0), 1), 2)");
+        // in bf16 the residual stream stays bf16 between layers: one conversion in, one out; libtorch's bf16 layer
+        // norm, softmax and GELU compute in fp32 inside and round their results
+        line(c, "x = " + toLow(bf16, "x"));
         for (int i = 0; i < layers; i++) {
             String p = "self.l" + i + "_";
-            // attention in the products' precision, fused (softmax(q k^T / sqrt(d) + mask) v, fp32 accumulation)
-            line(c, "qkv = torch.linear(" + toLow(bf16, "x") + ", " + p + "qkv_w, " + p + "qkv_b)");
+            line(c, "qkv = torch.linear(x, " + p + "qkv_w, " + p + "qkv_b)");
             line(c, "qkv = torch.permute(torch.reshape(qkv, [b, t, 3, " + heads + ", " + d + "]), [2, 0, 3, 1, 4])");
             line(c, "ctx = torch.scaled_dot_product_attention(torch.select(qkv, 0, 0), torch.select(qkv, 0, 1),"
                     + " torch.select(qkv, 0, 2), attend)");
             line(c, "ctx = torch.reshape(torch.transpose(ctx, 1, 2), [b, t, " + hidden + "])");
-            line(c, "a = " + toFloat(bf16, "torch.linear(ctx, " + p + "o_w, " + p + "o_b)"));
+            line(c, "a = torch.linear(ctx, " + p + "o_w, " + p + "o_b)");
             line(c, "x = torch.layer_norm(torch.add(a, x), [" + hidden + "], " + p + "ln1_w, " + p + "ln1_b, " + e + ")");
-            line(c, "f = torch.gelu(torch.linear(" + toLow(bf16, "x") + ", " + p + "i_w, " + p + "i_b))");
-            line(c, "f = " + toFloat(bf16, "torch.linear(f, " + p + "f_w, " + p + "f_b)"));
+            line(c, "f = torch.gelu(torch.linear(x, " + p + "i_w, " + p + "i_b))");
+            line(c, "f = torch.linear(f, " + p + "f_w, " + p + "f_b)");
             line(c, "x = torch.layer_norm(torch.add(f, x), [" + hidden + "], " + p + "ln2_w, " + p + "ln2_b, " + e + ")");
         }
+        line(c, "x = " + toFloat(bf16, "x"));
         if (pooling == BertEncoder.Pooling.CLS) {
             line(c, "v = torch.select(x, 1, 0)");
         } else {
