@@ -2,6 +2,7 @@ package io.polyphony.ingest.embed;
 
 import java.util.List;
 import java.util.OptionalDouble;
+import java.util.function.IntConsumer;
 
 /**
  * Where chunks become vectors. Implementations are thread-safe, keep their model loaded for their
@@ -17,6 +18,17 @@ public interface Embedder extends AutoCloseable {
 
     /** One unit-length vector of {@code info().dimensions()} floats per text, in input order. */
     List<float[]> embed(List<String> texts);
+
+    /**
+     * As {@link #embed(List)}, telling {@code embedded} how many texts each batch finished, as it goes (progress).
+     * Models that run batches hold their model for one batch at a time, so another caller (a search) waits at most
+     * one batch, never a whole call.
+     */
+    default List<float[]> embed(List<String> texts, IntConsumer embedded) {
+        List<float[]> out = embed(texts);
+        embedded.accept(texts.size());
+        return out;
+    }
 
     /**
      * Multiply-add FLOPs (2 per MAC) that {@link #embed} spends on these texts, padding included, for

@@ -3,6 +3,7 @@ package io.polyphony.ingest.embed;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
+import java.util.function.IntConsumer;
 
 /**
  * Concatenates unit vectors of several models and rescales: v = [a/|a| ; b/|b|] / sqrt(n). The result
@@ -13,8 +14,14 @@ public final class EnsembleEmbedder implements Embedder {
     private final List<Embedder> members;
     private final ModelInfo info;
     private final float scale;
+    private final int batchSize;
 
     public EnsembleEmbedder(String name, List<Embedder> members) {
+        this(name, members, 32);
+    }
+
+    /** {@code batchSize}: texts per batch that every member embeds before the next batch. */
+    public EnsembleEmbedder(String name, List<Embedder> members, int batchSize) {
         if (members.isEmpty()) {
             throw new IllegalArgumentException("an ensemble needs at least one member");
         }
@@ -23,6 +30,7 @@ public final class EnsembleEmbedder implements Embedder {
         int maxTokens = members.stream().mapToInt(m -> m.info().maxTokens()).min().orElseThrow();
         this.info = new ModelInfo(name, dims, maxTokens);
         this.scale = (float) (1.0 / Math.sqrt(members.size()));
+        this.batchSize = batchSize;
     }
 
     @Override
@@ -38,30 +46,47 @@ public final class EnsembleEmbedder implements Embedder {
 
     @Override
     public List<float[]> embed(List<String> texts) {
+        return embed(texts, n -> { });
+    }
+
+    /**
+     * Batch by batch (texts of similar length together): every member embeds a batch before the next one starts, so
+     * progress moves per batch and a search waits for at most one member's batch.
+     */
+    @Override
+    public List<float[]> embed(List<String> texts, IntConsumer embedded) {
+        int[] lengths = new int[texts.size()];
         for (int i = 0; i < texts.size(); i++) {
-            int n = countTokens(texts.get(i));
-            if (n > info.maxTokens()) {
-                throw new TokenLimitExceededException(info.name(), i, n, info.maxTokens());
+            lengths[i] = countTokens(texts.get(i));
+            if (lengths[i] > info.maxTokens()) {
+                throw new TokenLimitExceededException(info.name(), i, lengths[i], info.maxTokens());
             }
         }
-        List<List<float[]>> parts = new ArrayList<>();
-        for (Embedder m : members) {
-            parts.add(m.embed(texts));
-        }
-        List<float[]> out = new ArrayList<>(texts.size());
-        for (int i = 0; i < texts.size(); i++) {
-            float[] v = new float[info.dimensions()];
-            int off = 0;
-            for (List<float[]> p : parts) {
-                float[] u = p.get(i);
-                for (int j = 0; j < u.length; j++) {
-                    v[off + j] = u[j] * scale;
+        return java.util.Arrays.asList(LengthBuckets.run(lengths, batchSize, idx -> {
+            List<String> batch = new ArrayList<>(idx.length);
+            for (int i : idx) {
+                batch.add(texts.get(i));
+            }
+            List<List<float[]>> parts = new ArrayList<>();
+            for (Embedder m : members) {
+                parts.add(m.embed(batch));
+            }
+            float[][] out = new float[idx.length][];
+            for (int i = 0; i < idx.length; i++) {
+                float[] v = new float[info.dimensions()];
+                int off = 0;
+                for (List<float[]> p : parts) {
+                    float[] u = p.get(i);
+                    for (int j = 0; j < u.length; j++) {
+                        v[off + j] = u[j] * scale;
+                    }
+                    off += u.length;
                 }
-                off += u.length;
+                out[i] = v;
             }
-            out.add(v);
-        }
-        return out;
+            embedded.accept(idx.length);
+            return out;
+        }));
     }
 
     @Override

@@ -133,7 +133,7 @@ public final class ModelLoader {
                 }
                 members.add(loadFolder(member.trim()));
             }
-            return new EnsembleEmbedder(folder.name(), members);
+            return new EnsembleEmbedder(folder.name(), members, batchSize);
         } catch (RuntimeException e) {
             members.forEach(Embedder::close);
             throw e;

@@ -142,7 +142,7 @@ public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
 
     private List<float[]> timedEmbed(List<String> chunks) {
         long t0 = System.nanoTime();
-        List<float[]> v = embedder.embed(chunks);
+        List<float[]> v = embedder.embed(chunks, progress::chunksEmbedded);
         metrics.embedded(chunks.size(), System.nanoTime() - t0);
         return v;
     }

@@ -29,9 +29,12 @@ public class FileToChunksProcessor implements ItemProcessor<FileTask, PreparedFi
     private final String run;
     private final RoomBudget budget;
 
+    private final IngestProgress progress;
+
     public FileToChunksProcessor(TextExtractor extractor, TextChunker chunker, ChunkSampler sampler, RoomIndex rooms,
-                                 Retrying retrying, ModelInfo model, String run, RoomBudget budget) {
+                                 Retrying retrying, ModelInfo model, String run, RoomBudget budget, IngestProgress progress) {
         this.budget = budget;
+        this.progress = progress;
         this.extractor = extractor;
         this.chunker = chunker;
         this.sampler = sampler;
@@ -43,6 +46,12 @@ public class FileToChunksProcessor implements ItemProcessor<FileTask, PreparedFi
 
     @Override
     public PreparedFile process(FileTask task) {
+        PreparedFile p = decide(task);
+        progress.fileParsed();
+        return p;
+    }
+
+    private PreparedFile decide(FileTask task) {
         if (task.problem() != null) {
             return PreparedFile.decided(FileResult.of(task, task.problem()), task);
         }

@@ -78,6 +78,7 @@ public class IngestJobConfiguration {
     @StepScope
     public FileToChunksProcessor fileToChunksProcessor(TextExtractor textExtractor, Embedder embedder, RoomIndex roomIndex,
                                                        Retrying redisRetrying, PolyphonyProperties props,
+                                                       IngestProgress progress,
                                                        @Value("#{stepExecution}") StepExecution stepExecution,
                                                        @Value("#{jobParameters['" + MAX_FILE_BYTES + "']}") Long maxFileBytes,
                                                        @Value("#{jobParameters['" + MAX_CHUNKS_PER_FILE + "']}") Long maxChunksPerFile,
@@ -91,7 +92,7 @@ public class IngestJobConfiguration {
         RoomBudget budget = roomBudget(props, maxChunksPerRoom);
         return new FileToChunksProcessor(extractor, chunker, new ChunkSampler(perFile, Math.min(10, perFile)),
                 roomIndex, redisRetrying, embedder.info(), Long.toString(stepExecution.getJobExecution().getJobInstance().getId()),
-                budget);
+                budget, progress);
     }
 
     @Bean

@@ -58,6 +58,32 @@ public class EmbedderBehaviourTests {
     }
 
     @Test
+    void progressComesPerBatchAndAnotherCallerGetsTheModelBetweenBatches() throws Exception {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            texts.add("chunk " + i + " of a long ingest about budgets and owners");
+        }
+        List<Integer> batches = new ArrayList<>();
+        List<float[]> searched = new ArrayList<>();
+        List<float[]> out = model.embed(texts, n -> {
+            batches.add(n);
+            if (batches.size() == 1) {
+                // a search arriving now, from another thread, is served before the ingest's next batch
+                Thread search = new Thread(() -> searched.add(model.embed(List.of("who owns the budget?")).get(0)));
+                search.start();
+                try {
+                    search.join(30_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        assertThat(out).hasSize(40);
+        assertThat(batches).containsExactly(16, 16, 8); // the test models' batch size is 16
+        assertThat(searched).as("the search ran between two batches of the ingest's call").hasSize(1);
+    }
+
+    @Test
     void nothingInNothingOut() {
         assertThat(model.embed(List.of())).isEmpty();
     }

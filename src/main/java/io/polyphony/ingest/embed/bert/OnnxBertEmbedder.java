@@ -9,6 +9,7 @@ import io.polyphony.ingest.embed.Tokenizer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalDouble;
+import java.util.function.IntConsumer;
 
 /** A BERT sentence encoder: tokenizer, {@link BertEncoder} forward pass, length-bucketed batches. */
 public final class OnnxBertEmbedder implements Embedder {
@@ -41,7 +42,12 @@ public final class OnnxBertEmbedder implements Embedder {
 
     @Override
     public List<float[]> embed(List<String> texts) {
-        return Arrays.asList(embedIds(ids(texts)));
+        return embed(texts, n -> { });
+    }
+
+    @Override
+    public List<float[]> embed(List<String> texts, IntConsumer embedded) {
+        return Arrays.asList(embedIds(ids(texts), embedded));
     }
 
     /** Token ids of each text, refusing any over the limit. */
@@ -55,16 +61,20 @@ public final class OnnxBertEmbedder implements Embedder {
         return ids;
     }
 
-    /** Embeds already tokenised texts. */
-    private synchronized float[][] embedIds(long[][] ids) {
+    /** Embeds already tokenised texts, one batch at a time under the model's lock. */
+    private float[][] embedIds(long[][] ids, IntConsumer embedded) {
         int[] lengths = Arrays.stream(ids).mapToInt(a -> a.length).toArray();
         return LengthBuckets.run(lengths, batchSize, idx -> {
             long[][] batch = new long[idx.length][];
             for (int j = 0; j < idx.length; j++) {
                 batch[j] = ids[idx[j]];
             }
-            float[][] vectors = encoder.encode(batch);
-            NativeMemory.trim();
+            float[][] vectors;
+            synchronized (encoder) {
+                vectors = encoder.encode(batch);
+                NativeMemory.trim();
+            }
+            embedded.accept(idx.length);
             return vectors;
         });
     }
