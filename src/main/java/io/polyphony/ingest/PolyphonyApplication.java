@@ -15,6 +15,7 @@ public class PolyphonyApplication {
         prepareDjl();
         JvmHeap.limitFreeHeap();
         SpringApplication app = new SpringApplication(PolyphonyApplication.class);
+        app.addInitializers(io.polyphony.ingest.embed.EmbeddingConfiguration.preloadFor(args));
         boolean serve = args.length > 0 && args[0].equals("serve");
         // only `serve` starts the web server; every other command runs and exits
         app.setWebApplicationType(serve ? WebApplicationType.SERVLET : WebApplicationType.NONE);
