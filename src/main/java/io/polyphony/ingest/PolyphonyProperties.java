@@ -45,8 +45,11 @@ public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path d
     /**
      * @param model     name of the folder under models/ to embed with
      * @param batchSize sequences per forward pass (after length bucketing)
+     * @param precision {@code fp32} or {@code bf16} for every BERT model, over the model folders' {@code option.precision};
+     *                  empty (the default): as the folders say ({@code auto}: bf16 where the processor has it)
      */
-    public record Embedding(@DefaultValue("minilm-bge-ensemble") String model, @DefaultValue("32") int batchSize) {
+    public record Embedding(@DefaultValue("minilm-bge-ensemble") String model, @DefaultValue("32") int batchSize,
+                            @DefaultValue("") String precision) {
     }
 
     /**

@@ -4,29 +4,33 @@ import io.polyphony.ingest.PolyphonyProperties;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.Set;
+import java.security.Principal;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Every request that changes state (anything but GET, HEAD, OPTIONS) needs {@code X-API-Key} when a key
- * is configured, and a key must be configured when the server listens beyond loopback: the server
- * refuses to start otherwise. Reads stay open to whoever can reach the port.
+ * With a key configured (it must be when the server listens beyond loopback: the server refuses to start otherwise)
+ * every {@code /api/**} request needs it in {@code X-API-Key}, reads included, and so does
+ * {@code /actuator/prometheus}; {@code /actuator/health} answers everyone, but only a request with the key (or any
+ * request when no key is configured) sees the details. Without a key configured, everything is open on loopback.
  */
 @Component
 @ConditionalOnWebApplication
 class ApiKeyFilter extends OncePerRequestFilter {
 
     static final String HEADER = "X-API-Key";
-    private static final Set<String> SAFE = Set.of("GET", "HEAD", "OPTIONS");
+
+    /** The principal of a request that showed the key: health details are shown to it ({@code when-authorized}). */
+    private static final Principal KEY_HOLDER = () -> "api-key";
 
     private final byte[] key;
 
@@ -50,21 +54,30 @@ class ApiKeyFilter extends OncePerRequestFilter {
         }
     }
 
+    /** Paths that need the key when one is configured. */
+    static boolean guarded(String path) {
+        return path.equals("/api") || path.startsWith("/api/") || path.startsWith("/actuator/prometheus");
+    }
+
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (key == null || SAFE.contains(request.getMethod())) {
-            chain.doFilter(request, response);
-            return;
-        }
         String given = request.getHeader(HEADER);
-        if (given == null || !MessageDigest.isEqual(key, given.getBytes(StandardCharsets.UTF_8))) {
+        boolean holder = key == null || (given != null && MessageDigest.isEqual(key, given.getBytes(StandardCharsets.UTF_8)));
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        if (!holder && guarded(path) && !request.getMethod().equals("OPTIONS")) {
             response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
             response.setContentType("application/json");
             response.getWriter().write("{\"status\":401,\"error\":\"Unauthorized\",\"message\":\""
-                    + (given == null ? "missing " : "wrong ") + HEADER + " header: this request changes state\"}");
+                    + (given == null ? "missing " : "wrong ") + HEADER + " header: this server needs its API key for "
+                    + (path.startsWith("/api") ? "/api/**" : path) + "\"}");
             return;
         }
-        chain.doFilter(request, response);
+        chain.doFilter(holder ? new HttpServletRequestWrapper(request) {
+            @Override
+            public Principal getUserPrincipal() {
+                return KEY_HOLDER;
+            }
+        } : request, response);
     }
 }

@@ -11,6 +11,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -34,9 +35,15 @@ class BudgetController {
         this.props = props;
     }
 
-    /** Same as {@code capacity --json}: measures a probe room now (a second or so), then the table. */
-    @GetMapping("/capacity")
-    Map<String, Object> capacity(@RequestParam(required = false) String memory) {
+    /** The last measurement this server made ({@code POST /api/capacity}), with when it was made. */
+    private final java.util.concurrent.atomic.AtomicReference<Map<String, Object>> last = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /**
+     * Same as {@code capacity --json}: measures a probe room now (it writes about 4 MB into Redis for a second or so,
+     * then deletes it), then the table; kept as this server's last measurement.
+     */
+    @PostMapping("/capacity")
+    Map<String, Object> measureCapacity(@RequestParam(required = false) String memory) {
         long bytes = 0;
         if (memory != null) {
             try {
@@ -45,7 +52,22 @@ class BudgetController {
                 throw new IllegalArgumentException("memory '" + memory + "' is not a size such as 512MB or 2GB");
             }
         }
-        return CapacityReport.build(rooms.getObject(), guard.getObject(), 768, bytes, props.budget().memoryFraction());
+        Map<String, Object> report = new java.util.LinkedHashMap<>(
+                CapacityReport.build(rooms.getObject(), guard.getObject(), 768, bytes, props.budget().memoryFraction()));
+        report.put("measuredAt", java.time.Instant.now().toString());
+        last.set(report);
+        return report;
+    }
+
+    /** The last measurement, without touching Redis; 404 before the first {@code POST /api/capacity}. */
+    @GetMapping("/capacity")
+    Map<String, Object> capacity() {
+        Map<String, Object> report = last.get();
+        if (report == null) {
+            throw new ApiErrors.NotFoundException("no capacity measurement yet on this server: POST /api/capacity runs one"
+                    + " (it writes a probe room into Redis for a second or so)");
+        }
+        return report;
     }
 
     @GetMapping("/evictions")

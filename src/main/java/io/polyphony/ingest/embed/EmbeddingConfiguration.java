@@ -49,7 +49,8 @@ public class EmbeddingConfiguration {
     private static ModelLoader loader(PolyphonyProperties props) {
         Path home = new ApplicationHome(PolyphonyApplication.class).getDir().toPath();
         Path models = ModelsDirectory.resolve(props.modelsDir(), home);
-        return new ModelLoader(models, props.embedding().batchSize());
+        String precision = props.embedding().precision();
+        return new ModelLoader(models, props.embedding().batchSize(), precision.isBlank() ? null : Precision.parse(precision));
     }
 
     private static Embedder load(ModelLoader loader, PolyphonyProperties props) {

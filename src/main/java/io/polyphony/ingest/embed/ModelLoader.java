@@ -80,14 +80,24 @@ public final class ModelLoader {
             tokenizer = Tokenizer.load(in);
         }
         String file = folder.requireOption("weights");
-        BertWeights weights;
-        try (InputStream in = folder.openFile(file)) {
-            weights = BertWeights.fromOnnx(OnnxReader.readStructure(in));
-        }
         Precision precision = precisionOverride != null ? precisionOverride : Precision.parse(folder.option("precision", "auto"));
         try {
             long t0 = System.nanoTime();
-            Map<String, ByteBuffer> data = loadWeights(folder, file, weights.initializerNames());
+            Map<String, ByteBuffer> data = new HashMap<>();
+            BertWeights weights;
+            try (InputStream in = folder.openFile(file)) {
+                // one pass: the structure, and each float32 weight copied off the reader's buffer
+                weights = BertWeights.fromOnnx(OnnxReader.read(in, (header, bytes) -> {
+                    if (header.dataType() == OnnxGraph.Tensor.FLOAT && bytes.remaining() == header.elementCount() * 4) {
+                        ByteBuffer copy = ByteBuffer.allocate(bytes.remaining());
+                        copy.put(bytes.duplicate()).flip();
+                        data.put(header.name(), copy);
+                    }
+                }));
+            }
+            weights.initializerNames().stream().filter(n -> !data.containsKey(n)).findFirst().ifPresent(n -> {
+                throw new IllegalArgumentException(folder.name() + ": weight " + n + " is not float32 data in " + file);
+            });
             long t1 = System.nanoTime();
             BertEncoder encoder = BertEncoder.load(folder.name(), weights, data, heads, eps, pooling, precision);
             log.info("model {}: {} layers in one TorchScript module, {} (option.precision {}; processor {}); weights read"
@@ -99,29 +109,6 @@ public final class ModelLoader {
             tokenizer.close();
             throw e;
         }
-    }
-
-    /** The second pass over the model file: each needed weight's float32 values, copied off the reader's buffer. */
-    private static Map<String, ByteBuffer> loadWeights(ModelFolder folder, String file, Set<String> needed) throws IOException {
-        Map<String, ByteBuffer> arrays = new HashMap<>();
-        try (InputStream in = folder.openFile(file)) {
-            OnnxReader.readInitializers(in, (header, data) -> {
-                if (!needed.contains(header.name())) {
-                    return;
-                }
-                if (header.dataType() != OnnxGraph.Tensor.FLOAT || data.remaining() != header.elementCount() * 4) {
-                    throw new IOException(folder.name() + ": weight " + header.name() + " is not " + header.elementCount()
-                            + " float32 values (type " + header.dataType() + ", " + data.remaining() + " bytes)");
-                }
-                ByteBuffer copy = ByteBuffer.allocate(data.remaining());
-                copy.put(data.duplicate()).flip();
-                arrays.put(header.name(), copy);
-            });
-        }
-        needed.stream().filter(n -> !arrays.containsKey(n)).findFirst().ifPresent(n -> {
-            throw new IllegalArgumentException(folder.name() + ": weight " + n + " has no data in " + file);
-        });
-        return arrays;
     }
 
     private Embedder loadEnsemble(ModelFolder folder) {

@@ -116,8 +116,9 @@ class ServerApiTests {
         return new Reply(r.statusCode(), json, r);
     }
 
+    /** A read with the API key: with a key configured, every /api/** request needs it. */
     Reply get(String path) throws Exception {
-        return send("GET", path, HttpRequest.BodyPublishers.noBody(), null, null);
+        return send("GET", path, HttpRequest.BodyPublishers.noBody(), null, KEY);
     }
 
     Reply post(String path) throws Exception {
@@ -398,13 +399,29 @@ class ServerApiTests {
     }
 
     @Test
-    void stateChangingRequestsNeedTheApiKeyReadsDoNot() throws Exception {
+    void everyApiRequestAndTheMetricsNeedTheKeyAndHealthShowsOnlyItsStatusWithout() throws Exception {
+        Reply up = upload(room, "secret.md", "The acquisition closes on the 3rd; do not share.".getBytes(UTF_8), KEY);
+        finished(up.json().get("execution").asLong());
         assertThat(send("POST", "/api/jobs/docs/runs", HttpRequest.BodyPublishers.noBody(), null, null).status()).isEqualTo(401);
         assertThat(send("POST", "/api/jobs/docs/runs", HttpRequest.BodyPublishers.noBody(), null, "wrong").status()).isEqualTo(401);
         assertThat(upload(room, "a.md", "x".getBytes(UTF_8), null).status()).isEqualTo(401);
         assertThat(send("DELETE", "/api/rooms/" + room, HttpRequest.BodyPublishers.noBody(), null, null).status()).isEqualTo(401);
-        assertThat(get("/api/runs").status()).isEqualTo(200);
-        assertThat(get("/api/rooms").status()).isEqualTo(200);
+        // reads too: a room's text, the runs, the rooms, capacity
+        for (String read : new String[] {"/api/rooms/" + room + "/search?q=acquisition", "/api/rooms/" + room, "/api/rooms",
+            "/api/runs", "/api/runs/" + up.json().get("execution").asLong(), "/api/capacity", "/api/evictions", "/api/jobs"}) {
+            Reply r = send("GET", read, HttpRequest.BodyPublishers.noBody(), null, null);
+            assertThat(r.status()).as(read).isEqualTo(401);
+            assertThat(r.raw().body()).as(read).doesNotContain("acquisition").contains("X-API-Key");
+            assertThat(send("GET", read, HttpRequest.BodyPublishers.noBody(), null, "wrong").status()).as(read).isEqualTo(401);
+        }
+        assertThat(get("/api/rooms/" + room + "/search?q=acquisition").raw().body()).contains("acquisition");
+        assertThat(send("GET", "/actuator/prometheus", HttpRequest.BodyPublishers.noBody(), null, null).status()).isEqualTo(401);
+        assertThat(get("/actuator/prometheus").status()).isEqualTo(200);
+        Reply bare = send("GET", "/actuator/health", HttpRequest.BodyPublishers.noBody(), null, null);
+        assertThat(bare.status()).isEqualTo(200);
+        assertThat(bare.json().get("status").stringValue()).isIn("UP", "DEGRADED");
+        assertThat(bare.json().has("components")).isFalse(); // no Redis figures, no room counts without the key
+        assertThat(get("/actuator/health").json().get("components").has("redisMemory")).isTrue();
     }
 
     @Test
@@ -425,11 +442,13 @@ class ServerApiTests {
         assertThat(d.get("measuredBytesPerRoom").asLong()).isGreaterThan(3072); // at least one 768-dim vector
         assertThat(d.get("roomsThatStillFit").asLong()).isPositive();
 
-        JsonNode capacity = get("/api/capacity?memory=3GB").json();
+        assertThat(get("/api/capacity").status()).isEqualTo(404); // nothing measured yet: a GET never writes Redis
+        JsonNode capacity = post("/api/capacity?memory=3GB").json();
+        assertThat(get("/api/capacity").json()).isEqualTo(capacity); // the last measurement
         assertThat(capacity.get("bytesPerChunk").asLong()).isBetween(3500L, 6000L);
         assertThat(capacity.get("scenarios").get("mixed").get("rooms").get("3 GB").asLong())
                 .isGreaterThan(capacity.get("scenarios").get("mixed").get("rooms").get("2 GB").asLong());
-        assertThat(get("/api/capacity?memory=lots").status()).isEqualTo(400);
+        assertThat(post("/api/capacity?memory=lots").status()).isEqualTo(400);
         assertThat(get("/api/evictions").status()).isEqualTo(200);
 
         String api = get("/v3/api-docs").raw().body();

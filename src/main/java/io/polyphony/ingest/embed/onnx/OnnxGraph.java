@@ -14,7 +14,7 @@ public record OnnxGraph(List<Node> nodes, Map<String, Tensor> initializers) {
     public record Node(String opType, String name, List<String> inputs, List<String> outputs) {
     }
 
-    /** An initializer's header; its data is streamed separately ({@link OnnxReader#readInitializers}). */
+    /** An initializer's header; its data is streamed separately ({@link OnnxReader#read}). */
     public record Tensor(String name, long[] dims, int dataType) {
 
         /** ONNX TensorProto.DataType FLOAT. */

@@ -14,9 +14,8 @@ import java.util.Map;
 /**
  * Reads an ONNX ModelProto as a stream, with a minimal protobuf decoder: we need the graph's nodes and
  * initializers only, and pulling in protobuf-java plus generated ONNX classes for that is not worth it.
- * Two passes, so a model file is never held in memory whole (the bge file is 133 MB): the first reads
- * the structure and skips the weights' bytes, the second hands each weight to a sink, one at a time,
- * in one reused direct buffer. Field numbers are from onnx/onnx.proto3 (ModelProto.graph = 7,
+ * One pass over the stream: the structure, and each weight handed to a sink as it streams by, one at a time, in
+ * one reused direct buffer (the file itself is never held whole: the bge file is 133 MB). Field numbers are from onnx/onnx.proto3 (ModelProto.graph = 7,
  * GraphProto.node = 1, GraphProto.initializer = 5, TensorProto.raw_data = 9, ...).
  */
 public final class OnnxReader {
@@ -30,30 +29,21 @@ public final class OnnxReader {
     private OnnxReader() {
     }
 
-    /** Nodes and initializer headers (name, dims, type); the weights' bytes are skipped. */
-    public static OnnxGraph readStructure(InputStream in) throws IOException {
+    /**
+     * One pass: nodes and initializer headers, and every initializer's data through {@code sink} as it streams by
+     * (for a loader that keeps the weights anyway: the file is read, and inflated out of a jar, once).
+     */
+    public static OnnxGraph read(InputStream in, InitializerSink sink) throws IOException {
         List<OnnxGraph.Node> nodes = new ArrayList<>();
         Map<String, OnnxGraph.Tensor> initializers = new LinkedHashMap<>();
-        forEachGraphField(in, (field, graph) -> {
-            if (field == 1) {
-                nodes.add(readNode(ByteBuffer.wrap(graph.bytes())));
-            } else if (field == 5) {
-                OnnxGraph.Tensor t = readTensor(graph.nested(), null);
-                initializers.put(t.name(), t);
-            } else {
-                graph.skipValue();
-            }
-        });
-        return new OnnxGraph(List.copyOf(nodes), initializers);
-    }
-
-    /** Streams every initializer's data through {@code sink}. */
-    public static void readInitializers(InputStream in, InitializerSink sink) throws IOException {
         Staging staging = new Staging();
         try {
             forEachGraphField(in, (field, graph) -> {
-                if (field == 5) {
+                if (field == 1) {
+                    nodes.add(readNode(ByteBuffer.wrap(graph.bytes())));
+                } else if (field == 5) {
                     OnnxGraph.Tensor t = readTensor(graph.nested(), staging);
+                    initializers.put(t.name(), t);
                     sink.accept(t, staging.buffer.duplicate().flip().order(ByteOrder.LITTLE_ENDIAN));
                 } else {
                     graph.skipValue();
@@ -62,6 +52,7 @@ public final class OnnxReader {
         } finally {
             staging.release();
         }
+        return new OnnxGraph(List.copyOf(nodes), initializers);
     }
 
     @FunctionalInterface
@@ -114,7 +105,7 @@ public final class OnnxReader {
         return new OnnxGraph.Node(op, name, List.copyOf(inputs), List.copyOf(outputs));
     }
 
-    /** Reads a TensorProto; its raw data goes into {@code staging}, or is skipped when that is null. */
+    /** Reads a TensorProto; its raw data goes into {@code staging}. */
     private static OnnxGraph.Tensor readTensor(StreamProto p, Staging staging) throws IOException {
         List<Long> dims = new ArrayList<>();
         int dataType = 0;
@@ -141,12 +132,7 @@ public final class OnnxReader {
                     if (wire != 2) {
                         throw new IOException("tensor " + name + ": unpacked float_data is not supported");
                     }
-                    long length = p.varint();
-                    if (staging == null) {
-                        p.skipBytes(length);
-                    } else {
-                        staging.fill(p, length);
-                    }
+                    staging.fill(p, p.varint());
                     hasData = true;
                 }
                 case 14 -> {
@@ -157,7 +143,7 @@ public final class OnnxReader {
                 default -> p.skipValue();
             }
         }
-        if (staging != null && !hasData) {
+        if (!hasData) {
             staging.fill(null, 0);
         }
         return new OnnxGraph.Tensor(name, dims.stream().mapToLong(Long::longValue).toArray(), dataType);
