@@ -64,6 +64,9 @@ public class BenchIngestCommand implements Command {
     public int run(List<String> args, InputStream in, PrintStream out, PrintStream err) throws Exception {
         CliArgs a = CliArgs.parse(args, List.of("--files", "--sample-docs"), List.of());
         Embedder model = embedder.getObject();
+        // warm-up: libtorch's first forward passes compile and profile the module; neither pass below should pay it
+        model.embed(SyntheticChunks.generate(96, 500, 1));
+        out.printf("model            %s at %s%n", model.info().name(), io.polyphony.ingest.embed.Precision.cpuModel());
         Path work = Files.createTempDirectory("polyphony-bench");
         long stamp = System.currentTimeMillis() % 1_000_000;
         out.printf("%-22s %6s %8s %12s %12s %10s %8s%n", "corpus", "files", "chunks", "model ch/s", "e2e ch/s", "e2e/model", "files/s");

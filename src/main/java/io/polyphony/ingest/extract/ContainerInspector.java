@@ -22,7 +22,13 @@ final class ContainerInspector {
         return content.length >= 4 && content[0] == 'P' && content[1] == 'K' && content[2] == 3 && content[3] == 4;
     }
 
-    /** Empty when the container is within limits, else why not. */
+    /** The part of an OpenDocument file that lists its parts; it stays readable when the parts are encrypted. */
+    private static final String ODF_MANIFEST = "META-INF/manifest.xml";
+
+    /**
+     * Empty when the container is within limits and readable, else why not: too large unpacked, too many parts, or an
+     * OpenDocument file whose manifest declares encrypted parts (a password-protected ODF).
+     */
     static Optional<Problem> check(byte[] content, ExtractionLimits limits) {
         long total = 0;
         int entries = 0;
@@ -34,14 +40,22 @@ final class ContainerInspector {
                     return Optional.of(new Problem(Reason.UNPARSEABLE, "container has more than "
                             + limits.maxEntries() + " parts; refused as a possible zip bomb"));
                 }
+                java.io.ByteArrayOutputStream manifest = e.getName().equals(ODF_MANIFEST) ? new java.io.ByteArrayOutputStream() : null;
                 int n;
                 while ((n = zip.read(sink)) > 0) {
+                    if (manifest != null && manifest.size() < 1 << 20) {
+                        manifest.write(sink, 0, n);
+                    }
                     total += n;
                     if (total > limits.maxExpandedBytes()) {
                         return Optional.of(new Problem(Reason.TOO_MUCH_TEXT, "unpacks to more than "
                                 + Sizes.human(limits.maxExpandedBytes()) + " from " + Sizes.human(content.length)
                                 + "; refused as a possible zip bomb"));
                     }
+                }
+                if (manifest != null && manifest.toString(java.nio.charset.StandardCharsets.UTF_8).contains("encryption-data")) {
+                    return Optional.of(new Problem(Reason.ENCRYPTED, "password-protected OpenDocument file: its manifest"
+                            + " declares encrypted parts; save it without a password and upload it again"));
                 }
             }
         } catch (IOException | IllegalArgumentException e) {

@@ -135,6 +135,35 @@ public final class TestDocuments {
                 "content.xml", content, "META-INF/manifest.xml", manifest);
     }
 
+    /**
+     * An OpenDocument text saved with a password, as LibreOffice writes one: content.xml is ciphertext (random bytes
+     * here) and the manifest, which stays plain, declares it encrypted ({@code manifest:encryption-data}).
+     */
+    public static Path encryptedOdt(Path dir, String name) throws IOException {
+        byte[] cipher = new byte[2048];
+        new java.util.Random(7).nextBytes(cipher);
+        String manifest = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                + "<manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" manifest:version=\"1.2\">"
+                + "<manifest:file-entry manifest:full-path=\"/\" manifest:media-type=\"application/vnd.oasis.opendocument.text\"/>"
+                + "<manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\" manifest:size=\"4096\">"
+                + "<manifest:encryption-data manifest:checksum-type=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0#sha256-1k\""
+                + " manifest:checksum=\"AAAA\"><manifest:algorithm manifest:algorithm-name=\"http://www.w3.org/2001/04/xmlenc#aes256-cbc\""
+                + " manifest:initialisation-vector=\"AAAA\"/><manifest:key-derivation manifest:key-derivation-name=\"PBKDF2\""
+                + " manifest:key-size=\"32\" manifest:iteration-count=\"100000\" manifest:salt=\"AAAA\"/>"
+                + "</manifest:encryption-data></manifest:file-entry></manifest:manifest>";
+        Path file = dir.resolve(name);
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(file))) {
+            Zips.stored(zip, "mimetype", "application/vnd.oasis.opendocument.text".getBytes(StandardCharsets.US_ASCII));
+            zip.putNextEntry(new java.util.zip.ZipEntry("content.xml"));
+            zip.write(cipher);
+            zip.closeEntry();
+            zip.putNextEntry(new java.util.zip.ZipEntry("META-INF/manifest.xml"));
+            zip.write(manifest.getBytes(StandardCharsets.UTF_8));
+            zip.closeEntry();
+        }
+        return file;
+    }
+
     public static Path epub(Path dir, String name, String text) throws IOException {
         String container = "<?xml version=\"1.0\"?><container version=\"1.0\" xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\">"
                 + "<rootfiles><rootfile full-path=\"OEBPS/content.opf\" media-type=\"application/oebps-package+xml\"/></rootfiles></container>";

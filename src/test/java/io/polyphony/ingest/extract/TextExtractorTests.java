@@ -153,12 +153,15 @@ class TextExtractorTests {
         }
 
         @Test
-        void encryptedPdfAndDocx() throws Exception {
+        void encryptedPdfDocxAndOdtAreAllEncrypted() throws Exception {
             assertThat(extract(TestDocuments.pdf(dir, "locked.pdf", "secret", "hidden text")).problem().reason())
                     .isEqualTo(Reason.ENCRYPTED);
             Extraction docx = extract(TestDocuments.encryptedDocx(dir, "locked.docx", "secret"));
             assertThat(docx.problem().reason()).isEqualTo(Reason.ENCRYPTED);
             assertThat(docx.problem().outcome()).isEqualTo(Outcome.FAILED);
+            Extraction odt = extract(TestDocuments.encryptedOdt(dir, "locked.odt"));
+            assertThat(odt.problem().reason()).isEqualTo(Reason.ENCRYPTED);
+            assertThat(odt.problem().message()).contains("password-protected OpenDocument");
         }
 
         @Test
