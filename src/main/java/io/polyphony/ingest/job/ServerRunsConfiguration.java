@@ -50,11 +50,19 @@ public class ServerRunsConfiguration {
         return new InterruptedRunsRecovery(runs, owners, queue, rooms);
     }
 
-    /** The archive this server writes must be the one the job database's servers share: checked at start-up. */
+    /**
+     * The archive this server writes must be the one the job database's servers share: checked at start-up; and what
+     * interrupted uploads left in it (untouched for 15 minutes) is removed.
+     */
     @Bean
-    public String sharedArchiveId(JdbcTemplate jdbc, PolyphonyProperties props) {
-        return SharedArchive.require(jdbc, props.uploadsDir());
+    public String sharedArchiveId(JdbcTemplate jdbc, PolyphonyProperties props, UploadArchive archive) {
+        String id = SharedArchive.require(jdbc, props.uploadsDir());
+        archive.removeStrays(STRAY_AGE);
+        return id;
     }
+
+    /** A partial upload untouched this long is a dead process's, not one another server is still receiving. */
+    static final java.time.Duration STRAY_AGE = java.time.Duration.ofMinutes(15);
 
     @Bean
     public GracefulStop gracefulStop(IngestRuns runs, InterruptedRunsRecovery watcher, RunQueue queue,

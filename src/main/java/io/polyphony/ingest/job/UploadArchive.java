@@ -26,6 +26,38 @@ public class UploadArchive {
         return root.resolve(room);
     }
 
+    /**
+     * Removes what interrupted uploads and archive copies leave behind ({@code .incoming-*}, {@code .*.archiving} in
+     * a room's folder) once untouched for {@code olderThan}: files another server is still writing stay. The count.
+     */
+    public int removeStrays(java.time.Duration olderThan) {
+        if (!Files.isDirectory(root)) {
+            return 0;
+        }
+        java.time.Instant before = java.time.Instant.now().minus(olderThan);
+        int removed = 0;
+        try (java.util.stream.Stream<Path> rooms = Files.list(root)) {
+            for (Path room : rooms.filter(Files::isDirectory).toList()) {
+                try (java.util.stream.Stream<Path> files = Files.list(room)) {
+                    for (Path f : files.toList()) {
+                        String n = f.getFileName().toString();
+                        boolean stray = n.startsWith(".incoming-") || (n.startsWith(".") && n.endsWith(".archiving"));
+                        if (stray && Files.isRegularFile(f) && Files.getLastModifiedTime(f).toInstant().isBefore(before)) {
+                            Files.deleteIfExists(f);
+                            removed++;
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            log.warn("could not clear interrupted uploads from {}: {}", root, e.getMessage());
+        }
+        if (removed > 0) {
+            log.info("removed {} file(s) left by interrupted uploads under {}", removed, root);
+        }
+        return removed;
+    }
+
     /** Copies the file in unless the archive already holds it; a failure is logged, never fails the file. */
     public void keep(FileTask task) {
         if (task.room() == null) {
