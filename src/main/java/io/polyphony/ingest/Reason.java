@@ -13,15 +13,29 @@ public enum Reason {
     UNPARSEABLE(Outcome.FAILED),
     ENCRYPTED(Outcome.FAILED),
     TOO_MUCH_TEXT(Outcome.FAILED),
-    TIMEOUT(Outcome.FAILED),
-    INTERNAL(Outcome.FAILED),
-    /** Redis has no memory left within the budget and no inactive room could be evicted; replay later. */
-    MEMORY_BUDGET(Outcome.FAILED);
+    TIMEOUT(Outcome.FAILED, true),
+    INTERNAL(Outcome.FAILED, true),
+    /** Redis has no memory left within the budget and no inactive room could be evicted; retry later. */
+    MEMORY_BUDGET(Outcome.FAILED, true);
 
     private final Outcome outcome;
+    private final boolean retryable;
 
     Reason(Outcome outcome) {
+        this(outcome, false);
+    }
+
+    Reason(Outcome outcome, boolean retryable) {
         this.outcome = outcome;
+        this.retryable = retryable;
+    }
+
+    /**
+     * A passing cause (a full Redis, a slow parse, a fault of ours): the same file may go through later, so a completed
+     * run's files that failed for it can be retried ({@code replay}); the others would fail the same way again.
+     */
+    public boolean retryable() {
+        return retryable;
     }
 
     public Outcome outcome() {

@@ -155,8 +155,7 @@ public class MemoryGuard {
             if (victim.isEmpty()) {
                 return Optional.of(new Problem(Reason.MEMORY_BUDGET, String.format(
                         "Redis memory budget%s: %s used + %s for this document (%d chunks) > %s budget (%s); no room"
-                                + " there has been inactive for %s to evict; ingest it again once memory is freed"
-                                + " or rooms have gone idle",
+                                + " there has been inactive for %s to evict (memory is freed as rooms go idle or are deleted)",
                         where, Sizes.human(used), Sizes.human(needed), chunks, Sizes.human(budget.bytes()),
                         budget.source(), inactiveAfter)));
             }

@@ -108,7 +108,7 @@ public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
             if (String.valueOf(e.getMessage()).startsWith("OOM")) {
                 // Redis refused the whole script before it ran: nothing of the document was written
                 return FileResult.of(p.task(), new Problem(Reason.MEMORY_BUDGET, "Redis is at its maxmemory ("
-                        + e.getMessage() + "); nothing was written; replay the run once memory is freed"));
+                        + e.getMessage() + "); nothing was written"));
             }
             throw e;
         }

@@ -17,8 +17,15 @@ public class FileResults {
         this.jdbc = jdbc;
     }
 
-    /** Replaces the results of these files of the run (portable: a delete and an insert in the caller's transaction). */
-    public void record(long jobInstanceId, long jobExecutionId, List<FileResult> results) {
+    /**
+     * Replaces the results of these files of the run (portable: a delete and an insert in the caller's transaction). A
+     * file that failed for a passing cause gets the command that retries it in its message.
+     */
+    public void record(long jobInstanceId, long jobExecutionId, List<FileResult> given) {
+        List<FileResult> results = given.stream().map(r -> r.reason() != null && r.reason().retryable()
+                ? new FileResult(r.seq(), r.path(), r.room(), r.outcome(), r.reason(), r.message() + retryHint(jobExecutionId),
+                        r.chunks(), r.totalChunks(), r.sha256())
+                : r).toList();
         jdbc.batchUpdate("DELETE FROM INGEST_FILE WHERE JOB_INSTANCE_ID = ? AND SEQ = ?", results, results.size(), (ps, r) -> {
             ps.setLong(1, jobInstanceId);
             ps.setInt(2, r.seq());
@@ -38,6 +45,18 @@ public class FileResults {
                     ps.setInt(10, r.totalChunks());
                     ps.setString(11, r.sha256());
                 });
+    }
+
+    /** How to retry a run's files that failed for a passing cause, once the cause is gone. */
+    static String retryHint(long jobExecutionId) {
+        return "; once the cause is gone, retry this run's failed files: replay " + jobExecutionId
+                + " (POST /api/runs/" + jobExecutionId + "/restart)";
+    }
+
+    /** Paths of the run's files that failed for a passing cause ({@link Reason#retryable()}), in file order. */
+    public List<String> retryable(long jobInstanceId) {
+        return forInstance(jobInstanceId).stream().filter(r -> r.reason() != null && r.reason().retryable())
+                .map(FileResult::path).toList();
     }
 
     public List<FileResult> forInstance(long jobInstanceId) {

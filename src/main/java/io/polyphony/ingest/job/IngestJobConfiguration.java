@@ -44,6 +44,8 @@ public class IngestJobConfiguration {
     public static final String MAX_FILE_BYTES = "maxFileBytes";
     public static final String MAX_CHUNKS_PER_FILE = "maxChunksPerFile";
     public static final String MAX_CHUNKS_PER_ROOM = "maxChunksPerRoom";
+    /** Identifying job parameter of a retry: the run (job instance) whose files that failed for a passing cause it retries. */
+    public static final String RETRY_OF = "retryOf";
     /** Non-identifying job parameter: the job spec (jobs/NAME.yaml) that started the run, if any. */
     public static final String SPEC = "spec";
 
@@ -70,8 +72,11 @@ public class IngestJobConfiguration {
     @Bean
     @StepScope
     public UploadedFilesReader uploadedFilesReader(@Value("#{jobParameters['path']}") String path,
-                                                   @Value("#{jobParameters['room']}") String room, IngestProgress progress) {
-        return new UploadedFilesReader(Path.of(path), room == null || room.isBlank() ? null : room, progress);
+                                                   @Value("#{jobParameters['room']}") String room,
+                                                   @Value("#{jobParameters['" + RETRY_OF + "']}") Long retryOf,
+                                                   IngestProgress progress, FileResults fileResults) {
+        java.util.Set<String> only = retryOf == null ? null : new java.util.HashSet<>(fileResults.retryable(retryOf));
+        return new UploadedFilesReader(Path.of(path), room == null || room.isBlank() ? null : room, progress, only);
     }
 
     @Bean

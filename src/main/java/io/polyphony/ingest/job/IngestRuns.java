@@ -321,18 +321,47 @@ public class IngestRuns {
         return launched(jobOperator.start(ingestJob, params));
     }
 
-    /** Replays a failed, stopped or interrupted run from where it stopped, by any of its executions' ids. */
-    public JobExecution replay(long executionId) {
+    /**
+     * Replays a failed, stopped or interrupted run from where it stopped, by any of its executions' ids; for a
+     * completed run, retries the files that failed for a passing cause (memory budget, timeout, internal) in a new run.
+     */
+    public JobExecution replay(long executionId) throws Exception {
         JobExecution given = execution(executionId);
         JobExecution last = jobRepository.getLastJobExecution(given.getJobInstance());
         if (last.getStatus() == BatchStatus.COMPLETED) {
-            throw new IllegalArgumentException("run " + given.getJobInstance().getId() + " (execution " + last.getId()
-                    + ") completed: nothing to replay");
+            return retryFailedFiles(last);
         }
         if (last.getStatus() == BatchStatus.ABANDONED) {
             throw new IllegalArgumentException("run " + given.getJobInstance().getId() + " was abandoned");
         }
         return resume(last);
+    }
+
+    /** A new run over the completed run's files that failed for a passing cause, with the same path, room and limits. */
+    private JobExecution retryFailedFiles(JobExecution completed) throws Exception {
+        long run = completed.getJobInstance().getId();
+        if (fileResults.retryable(run).isEmpty()) {
+            throw new IllegalArgumentException("run " + run + " (execution " + completed.getId() + ") completed: nothing to"
+                    + " replay (no file failed for a passing cause: memory_budget, timeout or internal; the others would"
+                    + " fail the same way again)");
+        }
+        JobParameters p = completed.getJobParameters();
+        JobParametersBuilder b = new JobParametersBuilder()
+                .addString("path", p.getString("path"))
+                .addString("room", p.getString("room") == null ? "" : p.getString("room"))
+                .addLong("run", System.currentTimeMillis())
+                .addLong(IngestJobConfiguration.RETRY_OF, run);
+        if (p.getString(IngestJobConfiguration.SPEC) != null) {
+            b.addString(IngestJobConfiguration.SPEC, p.getString(IngestJobConfiguration.SPEC), false);
+        }
+        for (String limit : List.of(IngestJobConfiguration.MAX_FILE_BYTES, IngestJobConfiguration.MAX_CHUNKS_PER_FILE,
+                IngestJobConfiguration.MAX_CHUNKS_PER_ROOM)) {
+            if (p.getLong(limit) != null) {
+                b.addLong(limit, p.getLong(limit), false);
+            }
+        }
+        log.info("retrying the files of run {} that failed for a passing cause", run);
+        return launched(jobOperator.start(ingestJob, b.toJobParameters()));
     }
 
     /** Replays every run whose last execution failed, stopped or was interrupted, oldest first. */

@@ -23,12 +23,19 @@ public class UploadedFilesReader extends AbstractItemCountingItemStreamItemReade
     private final Path path;
     private final String room;
     private final IngestProgress progress;
+    private final java.util.Set<String> only;
     private List<FileTask> files;
 
     public UploadedFilesReader(Path path, String room, IngestProgress progress) {
+        this(path, room, progress, null);
+    }
+
+    /** {@code only}: when not null, the run's list is just these of the files found (a retry of failed files). */
+    public UploadedFilesReader(Path path, String room, IngestProgress progress, java.util.Set<String> only) {
         this.path = path;
         this.room = room;
         this.progress = progress;
+        this.only = only;
         setName("uploadedFilesReader");
     }
 
@@ -39,10 +46,19 @@ public class UploadedFilesReader extends AbstractItemCountingItemStreamItemReade
         if (context.containsKey(FILES_KEY)) {
             files = sameList((List<String>) context.get(FILES_KEY), found);
         } else {
-            files = found;
+            files = only == null ? found : renumbered(found.stream().filter(t -> only.contains(t.path())).toList());
             context.put(FILES_KEY, new ArrayList<>(found.stream().map(FileTask::path).toList()));
         }
         super.open(context);
+    }
+
+    private static List<FileTask> renumbered(List<FileTask> tasks) {
+        List<FileTask> out = new ArrayList<>(tasks.size());
+        for (int i = 0; i < tasks.size(); i++) {
+            FileTask t = tasks.get(i);
+            out.add(new FileTask(i, t.path(), t.room(), t.name(), t.problem()));
+        }
+        return out;
     }
 
     /** The run's original list, in its original order; a file gone since then is reported as such. */

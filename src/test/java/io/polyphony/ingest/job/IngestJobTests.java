@@ -47,6 +47,8 @@ class IngestJobTests {
     io.polyphony.ingest.roomindex.RoomIndex rooms;
     @Autowired
     UploadArchive archive;
+    @Autowired
+    FileResults fileResults;
 
     @TempDir
     Path uploads;
@@ -63,6 +65,35 @@ class IngestJobTests {
                     .append("Risks were noted and the decision was recorded in the minutes.\n\n");
         }
         return sb.toString();
+    }
+
+    @Test
+    void aCompletedRunsFilesThatFailedForAPassingCauseAreRetriedByReplayAndOnlyThose() throws Exception {
+        Path dir = Files.createDirectories(uploads.resolve("retry").resolve(a));
+        for (String n : List.of("x.txt", "y.txt", "z.txt")) {
+            TestDocuments.text(dir, n, paragraphs("retry " + n, 2), UTF_8);
+        }
+        JobExecution first = runs.run(uploads.resolve("retry"), null);
+        assertThat(first.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        long run = first.getJobInstance().getId();
+        // as if y.txt had met a full Redis: recorded as failed for memory_budget, and the room holds nothing of it
+        rooms.deleteRoom(a);
+        String y = dir.resolve("y.txt").toAbsolutePath().normalize().toString();
+        fileResults.record(run, first.getId(), List.of(new FileResult(1, y, a, Outcome.FAILED, io.polyphony.ingest.Reason.MEMORY_BUDGET,
+                "Redis memory budget: full", 0, 0, null)));
+        FileResult recorded = runs.results(first).get(1);
+        assertThat(recorded.message()).contains("replay " + first.getId()).contains("POST /api/runs/" + first.getId() + "/restart");
+
+        JobExecution retry = runs.replay(first.getId());
+        assertThat(retry.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        assertThat(retry.getJobInstance().getId()).isNotEqualTo(run); // a new run, over exactly the failed file
+        assertThat(runs.results(retry)).extracting(FileResult::path, FileResult::outcome).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(y, Outcome.INGESTED));
+        assertThat(rooms.documents(a)).extracting(io.polyphony.ingest.roomindex.RoomIndex.DocumentSummary::file)
+                .containsExactly("y.txt");
+        // nothing left to retry, and files that failed for a lasting cause are never retried
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> runs.replay(retry.getId()))
+                .hasMessageContaining("completed: nothing to replay").hasMessageContaining("memory_budget");
     }
 
     Map<String, FileResult> byName(List<FileResult> results) {
@@ -271,7 +302,7 @@ class IngestJobTests {
             FileResult f = runs.results(e).get(0);
             assertThat(f.outcome()).isEqualTo(Outcome.FAILED);
             assertThat(f.reason()).isEqualTo(Reason.MEMORY_BUDGET);
-            assertThat(f.message()).contains("budget").contains("80 % of maxmemory").contains("ingest it again once memory is freed");
+            assertThat(f.message()).contains("budget").contains("80 % of maxmemory").contains("retry this run's failed files: replay ");
             assertThat(chunkKeys(a)).isZero();
         } finally {
             redis.configSet("maxmemory", "0");
