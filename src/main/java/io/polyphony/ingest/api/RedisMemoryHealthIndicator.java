@@ -18,11 +18,15 @@ import org.springframework.stereotype.Component;
 
 /**
  * {@code /actuator/health} component {@code redisMemory}, per shard ({@code shards}) and in total: DEGRADED when
- * any shard is at 90 % of its limit, DOWN when Redis cannot be read.
+ * any shard is at 90 % of its limit, DOWN when Redis cannot be read. A request reads the last measurement
+ * ({@code measuredAt}); measuring ({@code INFO} per shard, {@code MEMORY USAGE} over sampled keys) happens in the
+ * background every {@link #REFRESH}, never per request.
  */
 @Component("redisMemory")
 @ConditionalOnWebApplication
-class RedisMemoryHealthIndicator extends AbstractHealthIndicator {
+class RedisMemoryHealthIndicator extends AbstractHealthIndicator implements org.springframework.beans.factory.DisposableBean {
+
+    static final java.time.Duration REFRESH = java.time.Duration.ofSeconds(10);
 
     static final Status DEGRADED = new Status("DEGRADED", "Redis memory at or above 90 % of its limit");
     private static final double MB = 1024.0 * 1024.0;
@@ -36,8 +40,52 @@ class RedisMemoryHealthIndicator extends AbstractHealthIndicator {
         this.guard = guard;
     }
 
+    private volatile Health last;
+    private java.util.concurrent.ScheduledExecutorService refresher;
+
     @Override
     protected void doHealthCheck(Health.Builder builder) {
+        Health h = last;
+        if (h == null) {
+            h = refresh(); // the first request measures once; from then on the background does
+        }
+        startRefreshing();
+        builder.status(h.getStatus()).withDetails(h.getDetails());
+    }
+
+    private synchronized void startRefreshing() {
+        if (refresher == null) {
+            refresher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "health-measure");
+                t.setDaemon(true);
+                return t;
+            });
+            refresher.scheduleWithFixedDelay(this::refresh, REFRESH.toMillis(), REFRESH.toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Measures now and keeps the result for the health requests to come. */
+    Health refresh() {
+        Health.Builder b = Health.unknown();
+        try {
+            measure(b);
+        } catch (RuntimeException e) {
+            b.down(e);
+        }
+        Health h = b.withDetail("measuredAt", java.time.Instant.now().toString()).build();
+        last = h;
+        return h;
+    }
+
+    @Override
+    public synchronized void destroy() {
+        if (refresher != null) {
+            refresher.shutdownNow();
+        }
+    }
+
+    private void measure(Health.Builder builder) {
         RoomIndex index = rooms.getObject();
         RedisMemory m = RedisMemory.read(index);
         long perRoom = m.bytesPerRoom().orElse(0);

@@ -91,6 +91,9 @@ class ServerSafetyTests {
             ModelInfo model = new ModelInfo("m", 768, 256);
             int doc = 0;
             Health h = indicator.health();
+            Object measuredAt = h.getDetails().get("measuredAt");
+            assertThat(measuredAt).isNotNull();
+            assertThat(indicator.health().getDetails().get("measuredAt")).isEqualTo(measuredAt); // read, not measured
             assertThat(h.getStatus()).isEqualTo(Status.UP);
             while ((double) redisUsed(redis) / (8 << 20) < 0.91) {
                 List<ChunkRecord> chunks = new ArrayList<>();
@@ -100,6 +103,8 @@ class ServerSafetyTests {
                 rooms.write(new DocumentWrite("full", "d" + doc, "f" + doc + ".md", "s" + doc, 1, chunks, 50, false, model, "r"));
                 doc++;
             }
+            assertThat(indicator.health().getStatus()).isEqualTo(Status.UP); // the last measurement, until the next
+            indicator.refresh();
             h = indicator.health();
             assertThat(h.getStatus().getCode()).isEqualTo("DEGRADED");
             assertThat((Double) h.getDetails().get("utilisationPercent")).isGreaterThanOrEqualTo(90.0);
