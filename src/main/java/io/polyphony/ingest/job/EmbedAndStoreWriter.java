@@ -78,7 +78,13 @@ public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
         for (int i = 0; i < done.size(); i++) {
             Outcome o = done.get(i).outcome();
             if (o == Outcome.INGESTED || o == Outcome.SAMPLED || o == Outcome.UNCHANGED) {
-                archive.keep(items.getItems().get(i).task());
+                FileTask task = items.getItems().get(i).task();
+                Optional<String> failed = archive.keep(task);
+                if (failed.isPresent()) {
+                    // in the room, but a rehydrate could not rebuild it: not reported ingested, and retried by a replay
+                    done.set(i, FileResult.of(task, new Problem(Reason.INTERNAL, "written to room " + task.room()
+                            + " but not kept in the archive (" + failed.get() + "), so an eviction would lose it")));
+                }
             }
         }
         results.record(jobInstanceId, jobExecutionId, done);

@@ -58,27 +58,32 @@ public class UploadArchive {
         return removed;
     }
 
-    /** Copies the file in unless the archive already holds it; a failure is logged, never fails the file. */
-    public void keep(FileTask task) {
+    /**
+     * Copies the file in unless the archive already holds it. Empty when the archive holds it now; else why not (the
+     * caller must not report the file ingested: an evicted room could not be rebuilt with it).
+     */
+    public java.util.Optional<String> keep(FileTask task) {
         if (task.room() == null) {
-            return;
+            return java.util.Optional.empty();
         }
         Path source = Path.of(task.path()).toAbsolutePath().normalize();
         Path dir = roomDir(task.room());
         Path target = dir.resolve(task.name()).normalize();
         if (!target.startsWith(dir) || target.equals(source)) {
-            return;
+            return java.util.Optional.empty();
         }
         try {
             if (Files.isRegularFile(target) && Files.mismatch(source, target) == -1) {
-                return;
+                return java.util.Optional.empty();
             }
             Files.createDirectories(target.getParent());
             Path tmp = target.resolveSibling("." + target.getFileName() + ".archiving");
             Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return java.util.Optional.empty();
         } catch (IOException e) {
-            log.warn("could not archive {} for room {}: {}", source, task.room(), e.getMessage());
+            log.warn("could not archive {} for room {}: {}", source, task.room(), e.toString());
+            return java.util.Optional.of("could not copy it to " + target + ": " + e);
         }
     }
 }

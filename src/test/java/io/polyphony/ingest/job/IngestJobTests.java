@@ -96,6 +96,32 @@ class IngestJobTests {
                 .hasMessageContaining("completed: nothing to replay").hasMessageContaining("memory_budget");
     }
 
+    @Test
+    void aFileTheArchiveCouldNotKeepIsNotReportedIngestedAndAReplayArchivesIt() throws Exception {
+        Path dir = Files.createDirectories(uploads.resolve("unarchived").resolve(a));
+        TestDocuments.text(dir, "kept.txt", paragraphs("an archive that fails", 2), UTF_8);
+        Path blocker = archive.roomDir(a); // a file where the room's archive folder should be: the copy must fail
+        Files.createDirectories(blocker.getParent());
+        Files.writeString(blocker, "not a folder");
+        try {
+            JobExecution first = runs.run(uploads.resolve("unarchived"), null);
+            assertThat(first.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+            FileResult r = runs.results(first).get(0);
+            assertThat(r.outcome()).isEqualTo(Outcome.FAILED);
+            assertThat(r.reason()).isEqualTo(io.polyphony.ingest.Reason.INTERNAL);
+            assertThat(r.message()).contains("not kept in the archive").contains("replay " + first.getId());
+
+            Files.delete(blocker);
+            JobExecution retry = runs.replay(first.getId());
+            assertThat(runs.results(retry)).extracting(FileResult::outcome).containsExactly(Outcome.UNCHANGED);
+            assertThat(archive.roomDir(a).resolve("kept.txt")).hasSameTextualContentAs(dir.resolve("kept.txt"));
+        } finally {
+            if (Files.isRegularFile(blocker)) {
+                Files.delete(blocker);
+            }
+        }
+    }
+
     Map<String, FileResult> byName(List<FileResult> results) {
         return results.stream().collect(Collectors.toMap(r -> Path.of(r.path()).getFileName().toString(), r -> r));
     }
