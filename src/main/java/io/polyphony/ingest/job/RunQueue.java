@@ -63,6 +63,8 @@ public class RunQueue implements AutoCloseable {
     private final Object wake = new Object();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean claiming;
+    /** Workers inside {@link #runClaimed} (a run executing, or its end being recorded). */
+    private final java.util.concurrent.atomic.AtomicInteger busy = new java.util.concurrent.atomic.AtomicInteger();
 
     public RunQueue(JdbcTemplate jdbc, RunOwners owners, JobRepository jobRepository, Job job, int workers, int backlog,
                     Duration poll) {
@@ -196,6 +198,15 @@ public class RunQueue implements AutoCloseable {
 
     /** Runs a claimed execution here, on this worker's thread, and takes it off the queue when it ends. */
     void runClaimed(long executionId) {
+        busy.incrementAndGet();
+        try {
+            execute(executionId);
+        } finally {
+            busy.decrementAndGet();
+        }
+    }
+
+    private void execute(long executionId) {
         try {
             JobExecution e;
             try {
@@ -226,6 +237,23 @@ public class RunQueue implements AutoCloseable {
 
     void remove(long executionId) {
         jdbc.update("DELETE FROM INGEST_QUEUE WHERE JOB_EXECUTION_ID = ?", executionId);
+    }
+
+    /**
+     * Waits up to {@code grace} until no worker is running an execution or recording its end (a server shutting down
+     * must not exit between a run's last transaction and its {@code COMPLETED}). True when they all finished.
+     */
+    public boolean awaitIdle(java.time.Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (busy.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return busy.get() == 0;
     }
 
     /** Stops taking queued executions (the server shuts down); runs in progress go on until they stop. */

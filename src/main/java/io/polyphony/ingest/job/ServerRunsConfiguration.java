@@ -121,7 +121,10 @@ public class ServerRunsConfiguration {
             }
             watcher.close();
             queue.close();
+            long start = System.nanoTime();
             List<Long> left = runs.handOverRunningHere(grace);
+            // and no run may be cut between its last transaction and the record of its end
+            queue.awaitIdle(grace.minusNanos(System.nanoTime() - start));
             if (!left.isEmpty()) {
                 log.warn("shutting down: executions {} did not stop within {}; their leases will expire and another"
                         + " server will take them over", left, grace);
