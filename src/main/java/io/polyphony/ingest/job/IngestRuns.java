@@ -45,15 +45,17 @@ public class IngestRuns {
     private final FileResults fileResults;
     private final RunOwners owners;
     private final ObjectProvider<RunQueue> queue;
+    private final org.springframework.jdbc.core.JdbcTemplate jdbc;
 
     public IngestRuns(JobOperator jobOperator, JobRepository jobRepository, Job ingestJob, FileResults fileResults,
-                      RunOwners owners, ObjectProvider<RunQueue> queue) {
+                      RunOwners owners, ObjectProvider<RunQueue> queue, org.springframework.jdbc.core.JdbcTemplate jdbc) {
         this.jobOperator = jobOperator;
         this.jobRepository = jobRepository;
         this.ingestJob = ingestJob;
         this.fileResults = fileResults;
         this.owners = owners;
         this.queue = queue;
+        this.jdbc = jdbc;
     }
 
     /**
@@ -229,7 +231,11 @@ public class IngestRuns {
         for (JobExecution e : mine) {
             owners.handOver(e.getId());
             try {
-                jobOperator.stop(e);
+                // STOPPING in the database only: the running step reads it at its next commit and stops there.
+                // (JobOperator.stop would also write the step's execution, racing the step's own write of it: a lost
+                // race leaves the run UNKNOWN, which no restart accepts.)
+                jdbc.update("UPDATE BATCH_JOB_EXECUTION SET STATUS = 'STOPPING', VERSION = VERSION + 1"
+                        + " WHERE JOB_EXECUTION_ID = ? AND STATUS IN ('STARTING', 'STARTED')", e.getId());
                 log.warn("shutting down: run {} (execution {}) stops after its current transaction; it is handed over",
                         e.getJobInstance().getId(), e.getId());
             } catch (Exception ex) {
