@@ -58,11 +58,15 @@ public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path d
      * @param maxChunksPerFile a file with more chunks is sampled down to this many
      * @param chunkChars      target chunk size in characters
      * @param overlapChars    overlap between consecutive chunks, in whole sentences up to this many characters
-     * @param parseTimeout    longest a single file may take to parse
+     * @param parseTimeout    longest a single file may take to parse; its parser process is killed after it
+     * @param parserProcesses child JVMs that parse documents (at most this many parse at once)
+     * @param parserHeap      each parser process's maximum heap: a document that expands past it fails as
+     *                        {@code parser_crash}, and this process's heap never sees it
      */
     public record Ingest(@DefaultValue("8") int filesPerChunk, @DefaultValue("10485760") long maxFileBytes,
                          @DefaultValue("500") int maxChunksPerFile, @DefaultValue("500") int chunkChars,
-                         @DefaultValue("80") int overlapChars, @DefaultValue("60s") Duration parseTimeout) {
+                         @DefaultValue("80") int overlapChars, @DefaultValue("60s") Duration parseTimeout,
+                         @DefaultValue("1") int parserProcesses, @DefaultValue("384MB") DataSize parserHeap) {
 
         public ChunkingOptions chunking() {
             return new ChunkingOptions(chunkChars, overlapChars);

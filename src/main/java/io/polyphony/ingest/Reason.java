@@ -14,6 +14,8 @@ public enum Reason {
     ENCRYPTED(Outcome.FAILED),
     TOO_MUCH_TEXT(Outcome.FAILED),
     TIMEOUT(Outcome.FAILED, true),
+    /** The parser's process ran out of memory or died on this file (it was replaced; the run went on). */
+    PARSER_CRASH(Outcome.FAILED, true),
     INTERNAL(Outcome.FAILED, true),
     /** Redis has no memory left within the budget and no inactive room could be evicted; retry later. */
     MEMORY_BUDGET(Outcome.FAILED, true);

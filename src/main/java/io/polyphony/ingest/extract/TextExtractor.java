@@ -14,24 +14,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import org.apache.tika.config.TikaConfig;
 import org.apache.tika.detect.Detector;
-import org.apache.tika.exception.EncryptedDocumentException;
-import org.apache.tika.exception.TikaException;
-import org.apache.tika.exception.WriteLimitReachedException;
 import org.apache.tika.io.TikaInputStream;
 import org.apache.tika.metadata.Metadata;
 import org.apache.tika.metadata.TikaCoreProperties;
-import org.apache.tika.parser.AutoDetectParser;
-import org.apache.tika.parser.ParseContext;
-import org.apache.tika.parser.microsoft.OfficeParserConfig;
-import org.apache.tika.sax.BodyContentHandler;
-import org.xml.sax.SAXException;
+import org.apache.tika.mime.MediaType;
 
 /**
  * Text out of one file, with limits; the result is the text or a {@link Problem}, never an exception.
@@ -48,16 +36,29 @@ public final class TextExtractor implements AutoCloseable {
             "application/xml", "application/json");
 
     private final ExtractionLimits limits;
-    private final AutoDetectParser parser = new AutoDetectParser();
-    private final Detector detector = parser.getDetector();
-    private final ExecutorService parsing = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "tika-parse");
-        t.setDaemon(true); // a parse that ignores its timeout must not keep the JVM alive
-        return t;
-    });
+    private final Detector detector = TikaConfig.getDefaultConfig().getDetector();
+    private final ParserProcesses parsers;
+    private final boolean ownsParsers;
 
+    /** With parser processes of its own (closed with it). */
     public TextExtractor(ExtractionLimits limits) {
+        this(limits, new ParserProcesses(ParserProcesses.Settings.of(limits)), true);
+    }
+
+    /** Sharing {@code parsers} (whose time limit applies), which stay open when this closes. */
+    public TextExtractor(ExtractionLimits limits, ParserProcesses parsers) {
+        this(limits, parsers, false);
+    }
+
+    private TextExtractor(ExtractionLimits limits, ParserProcesses parsers, boolean ownsParsers) {
         this.limits = limits;
+        this.parsers = parsers;
+        this.ownsParsers = ownsParsers;
+    }
+
+    /** The same parser processes under a different file size limit (a job spec's override). */
+    public TextExtractor withMaxFileBytes(long maxFileBytes) {
+        return new TextExtractor(limits.withMaxFileBytes(maxFileBytes), parsers, false);
     }
 
     public ExtractionLimits limits() {
@@ -122,10 +123,10 @@ public final class TextExtractor implements AutoCloseable {
         if (PlainText.handles(type)) {
             text = PlainText.decode(content);
             if (text.length() > limits.maxChars()) {
-                return Extraction.refused(tooMuchText(), type, bytes, sha);
+                return Extraction.refused(tooMuchText(limits.maxChars()), type, bytes, sha);
             }
         } else {
-            Object parsed = parseWithTimeout(content, name, type);
+            Object parsed = parseIsolated(content, name);
             if (parsed instanceof Problem p) {
                 return Extraction.refused(p, type, bytes, sha);
             }
@@ -150,8 +151,8 @@ public final class TextExtractor implements AutoCloseable {
         return have + " > " + limit + " limit";
     }
 
-    private Problem tooMuchText() {
-        return new Problem(Reason.TOO_MUCH_TEXT, "more than " + String.format(Locale.ROOT, "%,d", limits.maxChars())
+    static Problem tooMuchText(int maxChars) {
+        return new Problem(Reason.TOO_MUCH_TEXT, "more than " + String.format(Locale.ROOT, "%,d", maxChars)
                 + " characters of text");
     }
 
@@ -172,7 +173,7 @@ public final class TextExtractor implements AutoCloseable {
         if (type.startsWith("image/")) {
             return Optional.of(new Problem(Reason.NO_TEXT, "an image (" + type + "): no text to extract without OCR"));
         }
-        if (SUPPORTED.stream().noneMatch(type::startsWith)) {
+        if (SUPPORTED.stream().noneMatch(type::startsWith) && !isXml(type)) {
             return Optional.of(new Problem(Reason.UNSUPPORTED, "unsupported file type " + type));
         }
         if (type.startsWith("text/") && PlainText.looksBinary(content)) {
@@ -181,71 +182,30 @@ public final class TextExtractor implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** The text, or a Problem. */
-    private Object parseWithTimeout(byte[] content, String name, String type) {
-        Future<Object> f = parsing.submit(() -> parse(content, name));
+    /** An XML dialect (Atom, RSS, XLIFF...): Tika reads the text of any of them. */
+    private static boolean isXml(String type) {
+        MediaType t = MediaType.parse(type);
+        return t != null && TikaConfig.getDefaultConfig().getMediaTypeRegistry().isSpecializationOf(t, MediaType.APPLICATION_XML);
+    }
+
+    /** The text, or a Problem: parsed in a child process, from a private copy of exactly the bytes checked. */
+    private Object parseIsolated(byte[] content, String name) {
+        Path copy = null;
         try {
-            return f.get(limits.timeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            f.cancel(true);
-            return new Problem(Reason.TIMEOUT, "parsing took longer than " + limits.timeout().toSeconds() + " s");
-        } catch (InterruptedException e) {
-            f.cancel(true);
-            Thread.currentThread().interrupt();
-            return new Problem(Reason.INTERNAL, "interrupted while parsing");
-        } catch (ExecutionException e) {
-            return new Problem(Reason.INTERNAL, "parser crashed: " + e.getCause());
-        }
-    }
-
-    private Object parse(byte[] content, String name) {
-        BodyContentHandler handler = new BodyContentHandler(limits.maxChars());
-        Metadata md = new Metadata();
-        md.set(TikaCoreProperties.RESOURCE_NAME_KEY, name);
-        ParseContext ctx = new ParseContext();
-        OfficeParserConfig office = new OfficeParserConfig();
-        // streaming (SAX) extractors: the DOM-based ones hold a whole document.xml in memory
-        office.setUseSAXDocxExtractor(true);
-        office.setUseSAXPptxExtractor(true);
-        ctx.set(OfficeParserConfig.class, office);
-        try (TikaInputStream in = TikaInputStream.get(content)) {
-            parser.parse(in, handler, md, ctx);
-            return handler.toString();
-        } catch (EncryptedDocumentException e) {
-            return new Problem(Reason.ENCRYPTED, "encrypted or password-protected document");
-        } catch (SAXException e) {
-            if (WriteLimitReachedException.isWriteLimitReached(e)) {
-                return tooMuchText();
-            }
-            return new Problem(Reason.UNPARSEABLE, "malformed document: " + rootMessage(e));
-        } catch (TikaException | IOException e) {
-            if (hasCause(e, EncryptedDocumentException.class)) {
-                return new Problem(Reason.ENCRYPTED, "encrypted or password-protected document");
-            }
-            return new Problem(Reason.UNPARSEABLE, "cannot parse: " + rootMessage(e));
-        } catch (OutOfMemoryError e) {
-            return new Problem(Reason.TOO_MUCH_TEXT, "document too large to parse in memory");
-        } catch (RuntimeException | StackOverflowError e) {
-            return new Problem(Reason.UNPARSEABLE, "parser failed: " + rootMessage(e));
-        }
-    }
-
-    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (type.isInstance(c)) {
-                return true;
+            copy = Files.createTempFile("polyphony-parse-", ".bin");
+            Files.write(copy, content);
+            return parsers.parse(copy, name);
+        } catch (IOException e) {
+            return new Problem(Reason.INTERNAL, "cannot hand the file to the parser: " + e.getMessage());
+        } finally {
+            if (copy != null) {
+                try {
+                    Files.deleteIfExists(copy);
+                } catch (IOException e) {
+                    // a temp file left behind
+                }
             }
         }
-        return false;
-    }
-
-    private static String rootMessage(Throwable t) {
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String m = root.getMessage();
-        return root.getClass().getSimpleName() + (m == null ? "" : ": " + (m.length() > 200 ? m.substring(0, 200) + "…" : m));
     }
 
     /**
@@ -282,6 +242,8 @@ public final class TextExtractor implements AutoCloseable {
 
     @Override
     public void close() {
-        parsing.shutdownNow();
+        if (ownsParsers) {
+            parsers.close();
+        }
     }
 }

@@ -8,6 +8,7 @@ import io.polyphony.ingest.budget.RoomBudget;
 import io.polyphony.ingest.chunk.TextChunker;
 import io.polyphony.ingest.embed.Embedder;
 import io.polyphony.ingest.extract.ExtractionLimits;
+import io.polyphony.ingest.extract.ParserProcesses;
 import io.polyphony.ingest.extract.TextExtractor;
 import io.polyphony.ingest.roomindex.Retrying;
 import io.polyphony.ingest.roomindex.RoomIndex;
@@ -91,8 +92,7 @@ public class IngestJobConfiguration {
         PolyphonyProperties.Ingest ingest = props.ingest();
         TextChunker chunker = TextChunker.forModel(ingest.chunking(), embedder);
         // a job spec's overrides arrive as job parameters; without them the global settings apply
-        TextExtractor extractor = maxFileBytes == null ? textExtractor : new TextExtractor(extractionLimits(props)
-                .withMaxFileBytes(maxFileBytes));
+        TextExtractor extractor = maxFileBytes == null ? textExtractor : textExtractor.withMaxFileBytes(maxFileBytes);
         int perFile = maxChunksPerFile == null ? ingest.maxChunksPerFile() : Math.toIntExact(maxChunksPerFile);
         RoomBudget budget = roomBudget(props, maxChunksPerRoom);
         return new FileToChunksProcessor(extractor, chunker, new ChunkSampler(perFile, Math.min(10, perFile)),
@@ -122,8 +122,18 @@ public class IngestJobConfiguration {
     /** Lazy: Tika's parsers are loaded only by commands that read files. */
     @Bean(destroyMethod = "close")
     @Lazy
-    public TextExtractor textExtractor(PolyphonyProperties props) {
-        return new TextExtractor(extractionLimits(props));
+    public TextExtractor textExtractor(PolyphonyProperties props, ParserProcesses parserProcesses) {
+        return new TextExtractor(extractionLimits(props), parserProcesses);
+    }
+
+    /** The child JVMs that parse documents; they start on first use, and are killed with this context. */
+    @Bean(destroyMethod = "close")
+    @Lazy
+    public ParserProcesses parserProcesses(PolyphonyProperties props) {
+        PolyphonyProperties.Ingest ingest = props.ingest();
+        ExtractionLimits limits = extractionLimits(props);
+        return new ParserProcesses(new ParserProcesses.Settings(ingest.parserProcesses(), ingest.parserHeap().toBytes(),
+                limits.timeout(), limits.maxChars(), java.time.Duration.ofMinutes(5)));
     }
 
     private static ExtractionLimits extractionLimits(PolyphonyProperties props) {

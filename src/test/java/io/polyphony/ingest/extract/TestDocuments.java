@@ -2,17 +2,23 @@ package io.polyphony.ingest.extract;
 
 import io.polyphony.ingest.testing.Zips;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import javax.imageio.ImageIO;
+import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.common.PDStream;
 import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.PDPageContentStream;
 import org.apache.pdfbox.pdmodel.encryption.AccessPermission;
@@ -91,6 +97,43 @@ public final class TestDocuments {
                 p.setEncryptionKeyLength(128);
                 doc.protect(p);
             }
+            doc.save(dir.resolve(name).toFile());
+        }
+        return dir.resolve(name);
+    }
+
+    /**
+     * A decompression bomb: a small PDF whose page content stream inflates to {@code inflatedBytes}, almost all of it one
+     * string operand, which a parser has to hold whole.
+     */
+    public static Path pdfBomb(Path dir, String name, long inflatedBytes) throws IOException {
+        byte[] head = "BT /F1 12 Tf 50 700 Td (".getBytes(StandardCharsets.US_ASCII);
+        byte[] tail = ") Tj ET\n".getBytes(StandardCharsets.US_ASCII);
+        InputStream filler = new InputStream() {
+            long left = inflatedBytes;
+
+            @Override
+            public int read() {
+                return left-- > 0 ? 'A' : -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = (int) Math.min(len, left);
+                java.util.Arrays.fill(b, off, off + n, (byte) 'A');
+                left -= n;
+                return n;
+            }
+        };
+        try (PDDocument doc = new PDDocument();
+             InputStream content = new SequenceInputStream(java.util.Collections.enumeration(List.of(
+                     new ByteArrayInputStream(head), filler, new ByteArrayInputStream(tail))))) {
+            PDPage page = new PDPage();
+            doc.addPage(page);
+            page.setContents(new PDStream(doc, content, COSName.FLATE_DECODE));
             doc.save(dir.resolve(name).toFile());
         }
         return dir.resolve(name);

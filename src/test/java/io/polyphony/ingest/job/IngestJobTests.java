@@ -97,6 +97,27 @@ class IngestJobTests {
     }
 
     @Test
+    void aParserThatDiesOrRunsOutOfMemoryFailsItsFileAndTheRunGoesOn() throws Exception {
+        Path dir = Files.createDirectories(uploads.resolve("crashing").resolve(a));
+        // Tika's MockParser (test jar) in the parser process: one exhausts its heap, one exits its JVM
+        Files.writeString(dir.resolve("a-oom.xml"), "<?xml version=\"1.0\"?><mock><write element=\"p\">x</write><oom/></mock>");
+        Files.writeString(dir.resolve("b-exit.xml"), "<?xml version=\"1.0\"?><mock><system_exit/></mock>");
+        TestDocuments.docx(dir, "c-minutes.docx", "Minutes", paragraphs("the parser crash drill", 3));
+        TestDocuments.text(dir, "d-notes.txt", paragraphs("plain notes", 2), UTF_8);
+        JobExecution run = runs.run(uploads.resolve("crashing"), null);
+        assertThat(run.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        Map<String, FileResult> r = byName(runs.results(run));
+        assertThat(r.get("a-oom.xml").reason()).isEqualTo(Reason.PARSER_CRASH);
+        assertThat(r.get("a-oom.xml").message()).contains("ran out of memory").contains("replay " + run.getId());
+        assertThat(r.get("b-exit.xml").reason()).isEqualTo(Reason.PARSER_CRASH);
+        assertThat(r.get("b-exit.xml").message()).contains("the parser process died");
+        assertThat(r.get("c-minutes.docx").outcome()).isEqualTo(Outcome.INGESTED);
+        assertThat(r.get("d-notes.txt").outcome()).isEqualTo(Outcome.INGESTED);
+        assertThat(rooms.documents(a)).extracting(io.polyphony.ingest.roomindex.RoomIndex.DocumentSummary::file)
+                .containsExactlyInAnyOrder("c-minutes.docx", "d-notes.txt");
+    }
+
+    @Test
     void aFileTheArchiveCouldNotKeepIsNotReportedIngestedAndAReplayArchivesIt() throws Exception {
         Path dir = Files.createDirectories(uploads.resolve("unarchived").resolve(a));
         TestDocuments.text(dir, "kept.txt", paragraphs("an archive that fails", 2), UTF_8);

@@ -31,9 +31,23 @@ public final class ProcessMemory {
         return rssMiB();
     }
 
+    /** RSS of another process in MiB (say a child), or -1 when it is gone. */
+    public static long rssMiB(long pid) {
+        return statusMiB(Path.of("/proc", Long.toString(pid), "status"), "VmRSS:");
+    }
+
+    /** RSS of all of this process's descendants together, in MiB. */
+    public static long descendantsRssMiB() {
+        return ProcessHandle.current().descendants().mapToLong(p -> Math.max(0, rssMiB(p.pid()))).sum();
+    }
+
     private static long statusMiB(String field) {
+        return statusMiB(Path.of("/proc/self/status"), field);
+    }
+
+    private static long statusMiB(Path status, String field) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            for (String line : Files.readAllLines(status)) {
                 if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
                 }
