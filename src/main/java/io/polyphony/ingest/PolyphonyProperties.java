@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import io.polyphony.ingest.budget.DiskBudget;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -22,6 +23,7 @@ import org.springframework.util.unit.DataSize;
  * @param workers   runs a server executes at once, taken from the queue every server shares (0, the default: one per
  *                  two cores)
  * @param backlog   runs that may wait in that queue for a worker (counted over all servers); over it a launch gets 429
+ * @param disk      quotas of the upload archive and the data folder's free-space floor
  */
 @ConfigurationProperties("polyphony")
 public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path dataDir, Path jobsDir,
@@ -30,7 +32,8 @@ public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path d
                                   @DefaultValue Embedding embedding,
                                   @DefaultValue Ingest ingest, @DefaultValue Redis redis, @DefaultValue Budget budget,
                                   @DefaultValue Lease lease, @DefaultValue("30s") Duration shutdownGrace,
-                                  @DefaultValue("0") int workers, @DefaultValue("16") int backlog) {
+                                  @DefaultValue("0") int workers, @DefaultValue("16") int backlog,
+                                  @DefaultValue Disk disk) {
 
     /** Runs a server executes at once: {@code polyphony.workers}, or one per two cores when it is 0. */
     public int workerCount() {
@@ -82,6 +85,19 @@ public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path d
      */
     public record Redis(@DefaultValue("") String url, @DefaultValue("6390") int embeddedPort,
                         @DefaultValue("6") int retryAttempts, @DefaultValue("250ms") Duration retryDelay) {
+    }
+
+    /**
+     * @param maxRoomBytes    a room's archived uploads may take this much disk (0: no quota)
+     * @param maxArchiveBytes all rooms' archived uploads together (0: no quota)
+     * @param minFree         free space the data folder's disk keeps: an upload that would go below it gets 507
+     */
+    public record Disk(@DefaultValue("1GB") DataSize maxRoomBytes, @DefaultValue("0") DataSize maxArchiveBytes,
+                       @DefaultValue("1GB") DataSize minFree) {
+
+        public DiskBudget budget() {
+            return new DiskBudget(maxRoomBytes.toBytes(), maxArchiveBytes.toBytes(), minFree.toBytes());
+        }
     }
 
     /**

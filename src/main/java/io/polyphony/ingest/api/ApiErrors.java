@@ -1,5 +1,6 @@
 package io.polyphony.ingest.api;
 
+import io.polyphony.ingest.budget.DiskBudget;
 import io.polyphony.ingest.job.IngestRuns.NoSuchRunException;
 import io.polyphony.ingest.job.IngestRuns.RunConflictException;
 import io.polyphony.ingest.job.RunQueue.RunsBusyException;
@@ -82,6 +83,11 @@ class ApiErrors {
         ResponseEntity<Map<String, Object>> r = body(HttpStatus.TOO_MANY_REQUESTS, e.getMessage());
         return ResponseEntity.status(r.getStatusCode()).header("Retry-After", Integer.toString(e.retryAfterSeconds()))
                 .body(r.getBody());
+    }
+
+    @ExceptionHandler(DiskBudget.InsufficientStorageException.class)
+    ResponseEntity<Map<String, Object>> disk(DiskBudget.InsufficientStorageException e) {
+        return body(HttpStatus.INSUFFICIENT_STORAGE, e.getMessage());
     }
 
     @ExceptionHandler(RedisUnavailableException.class)

@@ -2,6 +2,7 @@ package io.polyphony.ingest.api;
 
 import io.polyphony.ingest.PolyphonyProperties;
 import io.polyphony.ingest.Problem;
+import io.polyphony.ingest.budget.DiskBudget;
 import io.polyphony.ingest.embed.Embedder;
 import io.polyphony.ingest.extract.TextExtractor;
 import io.polyphony.ingest.job.RunLauncher;
@@ -87,7 +88,8 @@ class RoomsController {
     /**
      * Stores the file in the room's inbox ({@code <data-dir>/uploads/<room>/}, kept as the room's archive)
      * and starts its ingest: 202 with the execution. 400 for an invalid room or a hostile name, 413 over
-     * 10 MiB (refused as the body streams in), 415 for a type we cannot read.
+     * 10 MiB (refused as the body streams in), 415 for a type we cannot read, 507 over a disk quota or the free-space
+     * floor (nothing of the file is kept).
      */
     @PostMapping(path = "/{room}/documents", consumes = "multipart/form-data")
     ResponseEntity<Map<String, Object>> upload(@PathVariable String room, @RequestPart("file") MultipartFile file)
@@ -98,12 +100,15 @@ class RoomsController {
             throw new IllegalArgumentException(why);
         });
         Path dir = props.uploadsDir().resolve(room);
+        DiskBudget disk = props.disk().budget();
+        disk.requireFree(props.dataDir(), file.getSize());
         Files.createDirectories(dir);
         Path incoming = dir.resolve(".incoming-" + UUID.randomUUID());
         try (InputStream in = file.getInputStream()) {
             Files.copy(in, incoming);
         }
         try {
+            disk.requireQuota(props.uploadsDir(), room, name, incoming);
             Optional<Problem> problem = extractor.getObject().typeProblem(Files.readAllBytes(incoming), name);
             if (problem.isPresent()) {
                 throw new ApiErrors.UnsupportedTypeException("rejected: " + problem.get().message()

@@ -27,9 +27,13 @@ import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** One worker and a backlog of one: a third upload while both places are taken gets 429 at once, never waits. */
+/**
+ * What an upload is refused for before anything of it is kept: one worker and a backlog of one (a third upload while
+ * both places are taken gets 429 at once, never waits), and a 4 KiB room quota (507).
+ */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "spring.datasource.url=jdbc:h2:mem:serverbacklog;DB_CLOSE_DELAY=-1", "polyphony.workers=1", "polyphony.backlog=1"})
+        "spring.datasource.url=jdbc:h2:mem:serverbacklog;DB_CLOSE_DELAY=-1", "polyphony.workers=1", "polyphony.backlog=1",
+        "polyphony.disk.max-room-bytes=4KB"})
 @DirtiesContext
 class ServerBacklogTests {
 
@@ -64,11 +68,15 @@ class ServerBacklogTests {
     }
 
     HttpResponse<String> upload(String name) throws Exception {
+        return upload(name, "# " + name + "\n\nThe team agreed on owners and dates for " + name + ".\n");
+    }
+
+    HttpResponse<String> upload(String name, String text) throws Exception {
         String boundary = "----polyphony" + UUID.randomUUID();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + name
                 + "\"\r\nContent-Type: text/markdown\r\n\r\n").getBytes(UTF_8));
-        body.write(("# " + name + "\n\nThe team agreed on owners and dates for " + name + ".\n").getBytes(UTF_8));
+        body.write(text.getBytes(UTF_8));
         body.write(("\r\n--" + boundary + "--\r\n").getBytes(UTF_8));
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/rooms/" + room + "/documents"))
                 .timeout(Duration.ofSeconds(10)).header("Content-Type", "multipart/form-data; boundary=" + boundary)
@@ -89,6 +97,31 @@ class ServerBacklogTests {
             s = status(execution);
         }
         return s;
+    }
+
+    @Test
+    void overTheRoomsDiskQuotaAnUploadGets507AndNothingOfItIsKept() throws Exception {
+        String notes = "# Notes\n\n" + "The team agreed on owners and dates for the budget review. ".repeat(45); // 2.6 KiB
+        HttpResponse<String> first = upload("notes.md", notes);
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
+        assertThat(awaitEnd(JsonMapper.shared().readTree(first.body()).get("execution").asLong())).isEqualTo("COMPLETED");
+        // the same name again replaces the file: only the difference counts
+        HttpResponse<String> replaced = upload("notes.md", notes + "One more decision was recorded.\n");
+        assertThat(replaced.statusCode()).as(replaced.body()).isEqualTo(202);
+        assertThat(awaitEnd(JsonMapper.shared().readTree(replaced.body()).get("execution").asLong())).isEqualTo("COMPLETED");
+
+        HttpResponse<String> over = upload("more.md", notes);
+        assertThat(over.statusCode()).as(over.body()).isEqualTo(507);
+        JsonNode error = JsonMapper.shared().readTree(over.body());
+        assertThat(error.get("message").stringValue()).startsWith("rejected: room " + room + "'s archive holds 2.6 KiB;")
+                .contains("> 4 KiB room quota (polyphony.disk.max-room-bytes)");
+        Path archive = ROOT.resolve("data").resolve("uploads").resolve(room);
+        try (var files = Files.list(archive)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("notes.md"); // no more.md, no .incoming-*
+        }
+        String runs = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/rooms/" + room)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(runs).doesNotContain("more.md");
     }
 
     @Test
