@@ -17,6 +17,11 @@ public enum Reason {
     /** The parser's process ran out of memory or died on this file (it was replaced; the run went on). */
     PARSER_CRASH(Outcome.FAILED, true),
     INTERNAL(Outcome.FAILED, true),
+    /**
+     * The room cannot take the file as it stands: it holds another model's vectors or another layout, or a malformed
+     * value; fixing or deleting the room is up to an operator.
+     */
+    ROOM_ERROR(Outcome.FAILED),
     /** Redis has no memory left within the budget and no inactive room could be evicted; retry later. */
     MEMORY_BUDGET(Outcome.FAILED, true);
 

@@ -9,6 +9,7 @@ import io.polyphony.ingest.embed.Embedder;
 import io.polyphony.ingest.roomindex.Retrying;
 import io.polyphony.ingest.roomindex.RoomIndex.ChunkRecord;
 import io.polyphony.ingest.roomindex.RoomIndex.DocumentWrite;
+import io.polyphony.ingest.roomindex.RoomFault;
 import io.polyphony.ingest.roomindex.RoomIndex;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -73,7 +74,14 @@ public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
                 done.add(FileResult.of(p.task(), new Problem(Reason.INTERNAL, "embedding failed; see the log")));
                 continue;
             }
-            done.add(store(p, v));
+            try {
+                done.add(store(p, v));
+            } catch (RuntimeException ex) {
+                // one room's bad state fails its file, not the run (Redis out of reach is rethrown: the step stops)
+                Problem problem = RoomFault.of(p.task().room(), ex);
+                log.warn("{}: {}", p.task().path(), problem, ex);
+                done.add(FileResult.of(p.task(), problem));
+            }
         }
         for (int i = 0; i < done.size(); i++) {
             Outcome o = done.get(i).outcome();

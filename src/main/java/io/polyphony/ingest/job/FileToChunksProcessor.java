@@ -2,12 +2,14 @@ package io.polyphony.ingest.job;
 
 import io.polyphony.ingest.JvmHeap;
 import io.polyphony.ingest.Outcome;
+import io.polyphony.ingest.Problem;
 import io.polyphony.ingest.budget.RoomBudget;
 import io.polyphony.ingest.chunk.TextChunker;
 import io.polyphony.ingest.embed.ModelInfo;
 import io.polyphony.ingest.extract.Extraction;
 import io.polyphony.ingest.extract.TextExtractor;
 import io.polyphony.ingest.roomindex.Retrying;
+import io.polyphony.ingest.roomindex.RoomFault;
 import io.polyphony.ingest.roomindex.RoomIndex;
 import io.polyphony.ingest.roomindex.RoomKeys;
 import io.polyphony.ingest.sample.ChunkSampler;
@@ -15,10 +17,14 @@ import io.polyphony.ingest.sample.Selection;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.batch.infrastructure.item.ItemProcessor;
 
 /** Extract, check for unchanged content, chunk and sample one file: everything before embedding. */
 public class FileToChunksProcessor implements ItemProcessor<FileTask, PreparedFile> {
+
+    private static final Logger log = LoggerFactory.getLogger(FileToChunksProcessor.class);
 
     private final TextExtractor extractor;
     private final TextChunker chunker;
@@ -55,6 +61,17 @@ public class FileToChunksProcessor implements ItemProcessor<FileTask, PreparedFi
         if (task.problem() != null) {
             return PreparedFile.decided(FileResult.of(task, task.problem()), task);
         }
+        try {
+            return prepare(task);
+        } catch (RuntimeException e) {
+            // one room's bad state fails its file, not the run (Redis out of reach is rethrown: the step stops)
+            Problem p = RoomFault.of(task.room(), e);
+            log.warn("{}: {}", task.path(), p, e);
+            return PreparedFile.decided(FileResult.of(task, p), task);
+        }
+    }
+
+    private PreparedFile prepare(FileTask task) {
         String docId = RoomKeys.docId(task.room(), task.name());
         Optional<RoomIndex.StoredDocument> stored = retrying.call("reading room " + task.room(),
                 () -> rooms.document(task.room(), docId));

@@ -12,7 +12,9 @@ import redis.clients.jedis.exceptions.JedisException;
 /**
  * Retries what fails because Redis cannot be reached, with exponential backoff: a connection error, a
  * cluster that could not route the command (a master down or failing over: {@code CLUSTERDOWN},
- * {@code TRYAGAIN}, no more attempts), or a server still loading its data ({@code LOADING}). Other data
+ * {@code TRYAGAIN}, no more attempts), a server still loading its data ({@code LOADING}), one refusing writes because
+ * it cannot persist them ({@code MISCONF}), a replica after a failover ({@code READONLY}) or a server busy with a
+ * script ({@code BUSY}). Other data
  * errors ({@code JedisDataException}) are not retried. When Redis stays down, the last error propagates with
  * a message saying so, so the step fails and the run can be restarted later.
  */
@@ -70,7 +72,8 @@ public final class Retrying {
         }
         String m = String.valueOf(e.getMessage());
         return e instanceof JedisDataException && (m.startsWith("CLUSTERDOWN") || m.startsWith("TRYAGAIN")
-                || m.startsWith("LOADING") || m.startsWith("MASTERDOWN"));
+                || m.startsWith("LOADING") || m.startsWith("MASTERDOWN") || m.startsWith("MISCONF")
+                || m.startsWith("READONLY") || m.startsWith("BUSY"));
     }
 
     public static final class RedisUnavailableException extends RuntimeException {

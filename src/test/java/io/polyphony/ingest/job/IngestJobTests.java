@@ -337,6 +337,38 @@ class IngestJobTests {
     }
 
     @Test
+    void aRoomInABadStateFailsItsFilesAndTheOtherRoomsAreIngested() throws Exception {
+        String c = "c" + UUID.randomUUID().toString().substring(0, 6);
+        String d = "d" + UUID.randomUUID().toString().substring(0, 6);
+        Path root = uploads.resolve("bad-rooms");
+        for (String room : List.of(a, b, c, d)) {
+            TestDocuments.text(Files.createDirectories(root.resolve(room)), "notes.md", paragraphs("room " + room, 3), UTF_8);
+        }
+        // a: another model's vectors; b: a malformed counter; c: a key of the wrong type where the documents' set goes
+        redis.hset(RoomKeys.meta(a), Map.of("model", "some-other-model", "dims", "384", "chunks", "3"));
+        redis.hset(RoomKeys.meta(b), Map.of("model", "minilm-bge-ensemble", "dims", "768", "chunks", "lots"));
+        redis.set(RoomKeys.docs(c), "not a set");
+        try {
+            JobExecution run = runs.run(root, null);
+            assertThat(run.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+            Map<String, FileResult> byRoom = runs.results(run).stream().collect(Collectors.toMap(FileResult::room, r -> r));
+            assertThat(byRoom.get(a).reason()).isEqualTo(Reason.ROOM_ERROR);
+            assertThat(byRoom.get(a).message()).startsWith("room " + a + " holds 384-dim vectors of model 'some-other-model'");
+            assertThat(byRoom.get(b).reason()).isEqualTo(Reason.ROOM_ERROR);
+            assertThat(byRoom.get(b).message()).startsWith("room " + b + ": ").contains("lots")
+                    .contains("fix or delete the room (DELETE /api/rooms/" + b + ")");
+            assertThat(byRoom.get(c).reason()).isEqualTo(Reason.ROOM_ERROR);
+            assertThat(byRoom.get(c).message()).containsIgnoringCase("wrong");
+            assertThat(byRoom.get(d).outcome()).isEqualTo(Outcome.INGESTED);
+            assertThat(chunkKeys(d)).isPositive();
+        } finally {
+            for (String room : List.of(a, b, c)) {
+                redis.del(RoomKeys.meta(room), RoomKeys.docs(room));
+            }
+        }
+    }
+
+    @Test
     void aFullRedisFailsTheDocumentWithMemoryBudgetNotTheJob() throws Exception {
         Path room = Files.createDirectories(uploads.resolve(a));
         TestDocuments.text(room, "big.md", paragraphs("capacity planning", 30), UTF_8);
