@@ -56,6 +56,14 @@ CREATE TABLE IF NOT EXISTS ROOM_EVICTION (
     DOCUMENTS   BIGINT        NOT NULL
 );
 
+-- The documents a room held when it was evicted, so that a rehydrate rebuilds exactly them (by name and content).
+CREATE TABLE IF NOT EXISTS ROOM_EVICTION_DOC (
+    EVICTION_ID BIGINT        NOT NULL,
+    FILE        VARCHAR(1024) NOT NULL,
+    SHA256      VARCHAR(64)   NOT NULL,
+    PRIMARY KEY (EVICTION_ID, FILE)
+);
+
 -- Held while a job spec's run is checked and created, so two processes never both start the same job.
 CREATE TABLE IF NOT EXISTS INGEST_SPEC_LAUNCH (
     SPEC        VARCHAR(64)  NOT NULL PRIMARY KEY,

@@ -22,6 +22,8 @@ public enum Reason {
      * value; fixing or deleting the room is up to an operator.
      */
     ROOM_ERROR(Outcome.FAILED),
+    /** A rehydrate could not rebuild a document the room held: the archive no longer has it, or other content. */
+    MISSING(Outcome.FAILED),
     /** Redis has no memory left within the budget and no inactive room could be evicted; retry later. */
     MEMORY_BUDGET(Outcome.FAILED, true);
 

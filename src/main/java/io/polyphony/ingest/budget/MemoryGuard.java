@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -199,12 +201,15 @@ public class MemoryGuard {
     private void evict(Tuple victim, String why, Shard shard) {
         String room = victim.getElement();
         RoomFootprint footprint = RoomFootprint.measureRoom(redis, room);
+        // what the room holds, recorded with the eviction: a rehydrate rebuilds exactly these documents
+        Map<String, String> held = new TreeMap<>();
+        rooms.documents(room).forEach(doc -> held.put(doc.file(), doc.sha256() == null ? "" : doc.sha256()));
         long before = RedisMemory.Info.read(shard.node()).usedBytes();
         RoomIndex.Deleted d = rooms.deleteRoom(room);
         long after = RedisMemory.Info.read(shard.node()).usedBytes();
         Instant lastActive = Instant.ofEpochMilli((long) victim.getScore());
         evictions.record(new Evictions.Eviction(room, clock.instant(), lastActive, why, footprint.bytes(), d.chunks(),
-                d.documents()));
+                d.documents()), held);
         log.warn("evicted room {} (last active {}, {} chunks, {} docs, {} by MEMORY USAGE, used_memory fell by {}): {}",
                 room, lastActive, d.chunks(), d.documents(), Sizes.human(footprint.bytes()), Sizes.human(before - after), why);
     }

@@ -3,6 +3,7 @@ package io.polyphony.ingest.job;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polyphony.ingest.PolyphonyProperties;
+import io.polyphony.ingest.budget.Evictions;
 import io.polyphony.ingest.budget.MemoryGuard;
 import io.polyphony.ingest.budget.RoomBudget;
 import io.polyphony.ingest.chunk.TextChunker;
@@ -47,6 +48,8 @@ public class IngestJobConfiguration {
     public static final String MAX_CHUNKS_PER_ROOM = "maxChunksPerRoom";
     /** Identifying job parameter of a retry: the run (job instance) whose files that failed for a passing cause it retries. */
     public static final String RETRY_OF = "retryOf";
+    /** Job parameter of a rehydrate: the eviction whose documents it rebuilds. */
+    public static final String REHYDRATE_OF = "rehydrateOf";
     /** Non-identifying job parameter: the job spec (jobs/NAME.yaml) that started the run, if any. */
     public static final String SPEC = "spec";
 
@@ -75,9 +78,11 @@ public class IngestJobConfiguration {
     public UploadedFilesReader uploadedFilesReader(@Value("#{jobParameters['path']}") String path,
                                                    @Value("#{jobParameters['room']}") String room,
                                                    @Value("#{jobParameters['" + RETRY_OF + "']}") Long retryOf,
-                                                   IngestProgress progress, FileResults fileResults) {
+                                                   @Value("#{jobParameters['" + REHYDRATE_OF + "']}") Long rehydrateOf,
+                                                   IngestProgress progress, FileResults fileResults, Evictions evictions) {
         java.util.Set<String> only = retryOf == null ? null : new java.util.HashSet<>(fileResults.retryable(retryOf));
-        return new UploadedFilesReader(Path.of(path), room == null || room.isBlank() ? null : room, progress, only);
+        java.util.Map<String, String> held = rehydrateOf == null ? null : evictions.documents(rehydrateOf);
+        return new UploadedFilesReader(Path.of(path), room == null || room.isBlank() ? null : room, progress, only, held);
     }
 
     @Bean

@@ -1,5 +1,6 @@
 package io.polyphony.ingest.job;
 
+import io.polyphony.ingest.budget.Evictions;
 import io.polyphony.ingest.roomindex.Retrying.RedisUnavailableException;
 import io.polyphony.ingest.roomindex.RoomKeys;
 import io.polyphony.ingest.schedule.JobSpec;
@@ -46,9 +47,12 @@ public class IngestRuns {
     private final RunOwners owners;
     private final ObjectProvider<RunQueue> queue;
     private final org.springframework.jdbc.core.JdbcTemplate jdbc;
+    private final Evictions evictions;
 
     public IngestRuns(JobOperator jobOperator, JobRepository jobRepository, Job ingestJob, FileResults fileResults,
-                      RunOwners owners, ObjectProvider<RunQueue> queue, org.springframework.jdbc.core.JdbcTemplate jdbc) {
+                      RunOwners owners, ObjectProvider<RunQueue> queue, org.springframework.jdbc.core.JdbcTemplate jdbc,
+                      Evictions evictions) {
+        this.evictions = evictions;
         this.jobOperator = jobOperator;
         this.jobRepository = jobRepository;
         this.ingestJob = ingestJob;
@@ -85,16 +89,26 @@ public class IngestRuns {
     }
 
     /**
-     * Rebuilds a room from its archived uploads ({@code <data-dir>/uploads/<room>/}): after an eviction every
-     * file is ingested again, deterministically, to the chunks the room held; files still there are UNCHANGED.
+     * Rebuilds a room from its archived uploads ({@code <data-dir>/uploads/<room>/}). After an eviction, exactly the
+     * documents the room held then (by name and SHA-256), ingested again deterministically to the chunks the room held;
+     * any the archive no longer has, or has with other content, is reported {@code missing}. A room never evicted (its
+     * Redis data lost some other way) is rebuilt from everything its archive holds.
      */
     public JobExecution rehydrate(String room, Path uploadsDir) throws Exception {
         RoomKeys.requireValidRoom(room);
         Path dir = uploadsDir.resolve(room);
-        if (!java.nio.file.Files.isDirectory(dir)) {
+        Optional<Evictions.Evicted> evicted = evictions.last(room);
+        if (evicted.isEmpty() && !java.nio.file.Files.isDirectory(dir)) {
             throw new IllegalArgumentException("no archived uploads for room " + room + " (looked in " + dir + ")");
         }
-        return run(dir, room);
+        if (evicted.isEmpty()) {
+            log.info("room {} was never evicted: rebuilding it from all {} holds", room, dir);
+            return run(dir, room);
+        }
+        log.info("rebuilding room {} as it was evicted at {}: {} documents", room, evicted.get().evictedAt(),
+                evicted.get().documents().size());
+        return run(dir, room, new JobParametersBuilder()
+                .addLong(IngestJobConfiguration.REHYDRATE_OF, evicted.get().id()).toJobParameters());
     }
 
     /** A job spec's run was asked for while an execution of it is still running. */

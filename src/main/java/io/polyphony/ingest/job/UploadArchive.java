@@ -86,4 +86,20 @@ public class UploadArchive {
             return java.util.Optional.of("could not copy it to " + target + ": " + e);
         }
     }
+
+    /** SHA-256 of an archived file's bytes (what a document's {@code sha256} holds), or empty if it cannot be read. */
+    public static java.util.Optional<String> sha256(Path file) {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[64 * 1024];
+            for (int r; (r = in.read(buf)) > 0; ) {
+                md.update(buf, 0, r);
+            }
+            return java.util.Optional.of(java.util.HexFormat.of().formatHex(md.digest()));
+        } catch (java.io.IOException e) {
+            return java.util.Optional.empty();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -24,18 +24,26 @@ public class UploadedFilesReader extends AbstractItemCountingItemStreamItemReade
     private final String room;
     private final IngestProgress progress;
     private final java.util.Set<String> only;
+    private final Map<String, String> held;
     private List<FileTask> files;
 
     public UploadedFilesReader(Path path, String room, IngestProgress progress) {
-        this(path, room, progress, null);
+        this(path, room, progress, null, null);
     }
 
-    /** {@code only}: when not null, the run's list is just these of the files found (a retry of failed files). */
-    public UploadedFilesReader(Path path, String room, IngestProgress progress, java.util.Set<String> only) {
+    /**
+     * @param only when not null, the run's list is just these of the files found (a retry of failed files)
+     * @param held when not null, a rehydrate: exactly these documents (file name to SHA-256) the room held when it was
+     *             evicted, from the room's archive; one the archive no longer holds, or holds with other content, is
+     *             reported {@code missing}
+     */
+    public UploadedFilesReader(Path path, String room, IngestProgress progress, java.util.Set<String> only,
+                               Map<String, String> held) {
         this.path = path;
         this.room = room;
         this.progress = progress;
         this.only = only;
+        this.held = held;
         setName("uploadedFilesReader");
     }
 
@@ -44,12 +52,43 @@ public class UploadedFilesReader extends AbstractItemCountingItemStreamItemReade
     public void open(ExecutionContext context) throws ItemStreamException {
         List<FileTask> found = UploadedFiles.discover(path, room);
         if (context.containsKey(FILES_KEY)) {
-            files = sameList((List<String>) context.get(FILES_KEY), found);
+            files = sameList((List<String>) context.get(FILES_KEY), held == null ? found : rehydrated(found));
         } else {
-            files = only == null ? found : renumbered(found.stream().filter(t -> only.contains(t.path())).toList());
-            context.put(FILES_KEY, new ArrayList<>(found.stream().map(FileTask::path).toList()));
+            files = held != null ? rehydrated(found)
+                    : only == null ? found : renumbered(found.stream().filter(t -> only.contains(t.path())).toList());
+            context.put(FILES_KEY, new ArrayList<>(files.stream().map(FileTask::path).toList()));
         }
         super.open(context);
+    }
+
+    /** The documents the room held, by name: those the archive holds with the same content, the others missing. */
+    private List<FileTask> rehydrated(List<FileTask> found) {
+        Map<String, FileTask> byName = new LinkedHashMap<>();
+        found.forEach(t -> byName.put(t.name(), t));
+        List<FileTask> out = new ArrayList<>(held.size());
+        for (Map.Entry<String, String> doc : new java.util.TreeMap<>(held).entrySet()) {
+            FileTask t = byName.get(doc.getKey());
+            String expected = doc.getValue();
+            if (t == null) {
+                out.add(new FileTask(out.size(), path.resolve(doc.getKey()).toString(), room, doc.getKey(),
+                        new Problem(Reason.MISSING, "the room held it (sha256 " + abbreviated(expected) + ") when it was"
+                                + " evicted, but the archive no longer has it: not rebuilt")));
+                continue;
+            }
+            java.util.Optional<String> sha = UploadArchive.sha256(Path.of(t.path()));
+            if (t.problem() == null && !expected.isEmpty() && !sha.equals(java.util.Optional.of(expected))) {
+                out.add(new FileTask(out.size(), t.path(), t.room(), t.name(), new Problem(Reason.MISSING,
+                        "the archive holds other content under this name now (sha256 " + sha.map(this::abbreviated)
+                                .orElse("unreadable") + "; the room held " + abbreviated(expected) + "): not rebuilt")));
+                continue;
+            }
+            out.add(new FileTask(out.size(), t.path(), t.room(), t.name(), t.problem()));
+        }
+        return out;
+    }
+
+    private String abbreviated(String sha) {
+        return sha.length() > 12 ? sha.substring(0, 12) + "…" : sha;
     }
 
     private static List<FileTask> renumbered(List<FileTask> tasks) {

@@ -74,7 +74,7 @@ public final class RoomIndex {
 
     /** A document of a room, from its hash. */
     public record DocumentSummary(String doc, String file, long bytes, int chunks, int totalChunks, boolean sampled,
-                                  String model, long ingestedAt) {
+                                  String model, long ingestedAt, String sha256) {
     }
 
     private final UnifiedJedis redis;
@@ -367,7 +367,7 @@ public final class RoomIndex {
             if (!h.isEmpty()) {
                 out.add(new DocumentSummary(d, h.get("file"), parseLong(h.get("bytes")), parse(h.get("chunks")),
                         parse(h.get("total_chunks")), "1".equals(h.get("sampled")), h.get("model"),
-                        parseLong(h.get("ingested_at"))));
+                        parseLong(h.get("ingested_at")), h.get("sha256")));
             }
         }
         out.sort(Comparator.comparing(DocumentSummary::file));

@@ -194,6 +194,9 @@ class BudgetTests {
         assertThat(first.chunks()).isEqualTo(400);
         assertThat(first.reason()).contains("memory pressure").contains("budget");
         assertThat(first.lastActive()).isEqualTo(Instant.ofEpochMilli(now - Duration.ofHours(5).toMillis()));
+        // what the room held is recorded with its eviction, for an exact rehydrate
+        assertThat(evictions.last("old-a")).hasValueSatisfying(e -> assertThat(e.documents())
+                .isEqualTo(java.util.Map.of("notes.md", doc("old-a", "notes.md", 400).sha256())));
     }
 
     @Test

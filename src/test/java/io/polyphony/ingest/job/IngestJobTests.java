@@ -49,6 +49,8 @@ class IngestJobTests {
     UploadArchive archive;
     @Autowired
     FileResults fileResults;
+    @Autowired
+    io.polyphony.ingest.budget.Evictions evictions;
 
     @TempDir
     Path uploads;
@@ -311,6 +313,49 @@ class IngestJobTests {
         assertThat(roomSnapshot(a)).isEqualTo(before);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> runs.rehydrate("never-" + a, archive.roomDir(a).getParent()))
                 .hasMessageContaining("no archived uploads for room never-" + a);
+    }
+
+    @Test
+    void aRehydrateRebuildsExactlyTheDocumentsTheEvictedRoomHeldAndReportsTheMissingOnes() throws Exception {
+        Path room = Files.createDirectories(uploads.resolve("exact").resolve(a));
+        for (String n : List.of("a-kept.md", "b-changed.md", "c-gone.md")) {
+            TestDocuments.text(room, n, paragraphs("the " + n + " topic", 3), UTF_8);
+        }
+        TestDocuments.text(room, "d-empty.md", "", UTF_8); // rejected: archived? no, and never in the room
+        JobExecution first = runs.run(uploads.resolve("exact"), null);
+        assertThat(first.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        Map<String, String> keptKeys = roomSnapshot(a).entrySet().stream()
+                .filter(e -> e.getKey().contains(RoomKeys.docId(a, "a-kept.md")))
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().toString()));
+        assertThat(keptKeys).isNotEmpty();
+
+        // evicted as MemoryGuard does: what the room held, recorded with the eviction, then the room deleted
+        Map<String, String> held = new java.util.TreeMap<>();
+        rooms.documents(a).forEach(d -> held.put(d.file(), d.sha256()));
+        assertThat(held).containsOnlyKeys("a-kept.md", "b-changed.md", "c-gone.md");
+        evictions.record(new io.polyphony.ingest.budget.Evictions.Eviction(a, java.time.Instant.now(), null, "test", 1, 9, 3), held);
+        rooms.deleteRoom(a);
+        // since then the archive changed: one file replaced by other content, one gone, one new that the room never held
+        Path kept = archive.roomDir(a);
+        Files.writeString(kept.resolve("b-changed.md"), paragraphs("something else entirely", 2));
+        Files.delete(kept.resolve("c-gone.md"));
+        TestDocuments.text(kept, "e-later.md", paragraphs("a later upload", 2), UTF_8);
+
+        JobExecution rebuilt = runs.rehydrate(a, kept.getParent());
+        assertThat(rebuilt.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        Map<String, FileResult> r = byName(runs.results(rebuilt));
+        assertThat(r).containsOnlyKeys("a-kept.md", "b-changed.md", "c-gone.md");
+        assertThat(r.get("a-kept.md").outcome()).isEqualTo(Outcome.INGESTED);
+        assertThat(r.get("b-changed.md").reason()).isEqualTo(Reason.MISSING);
+        assertThat(r.get("b-changed.md").message()).startsWith("the archive holds other content under this name now");
+        assertThat(r.get("c-gone.md").reason()).isEqualTo(Reason.MISSING);
+        assertThat(r.get("c-gone.md").message()).contains("the archive no longer has it");
+        assertThat(rooms.documents(a)).extracting(io.polyphony.ingest.roomindex.RoomIndex.DocumentSummary::file)
+                .containsExactly("a-kept.md");
+        Map<String, String> rebuiltKeys = roomSnapshot(a).entrySet().stream()
+                .filter(e -> e.getKey().contains(RoomKeys.docId(a, "a-kept.md")))
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().toString()));
+        assertThat(rebuiltKeys.keySet()).isEqualTo(keptKeys.keySet());
     }
 
     @Test
