@@ -170,8 +170,19 @@ public class IngestRuns {
         if (!e.getStatus().isRunning()) {
             throw new IllegalArgumentException("execution " + executionId + " is " + e.getStatus() + ", not running");
         }
-        jobOperator.stop(e);
+        markStopping(executionId);
         return jobRepository.getJobExecution(executionId);
+    }
+
+    /**
+     * {@code STOPPING} in the database only (its version bumped): the running step reads it at its next commit and stops
+     * there; a queued execution is stopped by the worker that takes it. ({@code JobOperator.stop} would also write the
+     * running step's execution, racing the step's own write of it: a lost race leaves the run {@code UNKNOWN}, which no
+     * restart accepts.)
+     */
+    private void markStopping(long executionId) {
+        jdbc.update("UPDATE BATCH_JOB_EXECUTION SET STATUS = 'STOPPING', VERSION = VERSION + 1"
+                + " WHERE JOB_EXECUTION_ID = ? AND STATUS IN ('STARTING', 'STARTED')", executionId);
     }
 
     /** An execution by id; {@link IllegalArgumentException} naming it when there is none. */
@@ -245,11 +256,7 @@ public class IngestRuns {
         for (JobExecution e : mine) {
             owners.handOver(e.getId());
             try {
-                // STOPPING in the database only: the running step reads it at its next commit and stops there.
-                // (JobOperator.stop would also write the step's execution, racing the step's own write of it: a lost
-                // race leaves the run UNKNOWN, which no restart accepts.)
-                jdbc.update("UPDATE BATCH_JOB_EXECUTION SET STATUS = 'STOPPING', VERSION = VERSION + 1"
-                        + " WHERE JOB_EXECUTION_ID = ? AND STATUS IN ('STARTING', 'STARTED')", e.getId());
+                markStopping(e.getId());
                 log.warn("shutting down: run {} (execution {}) stops after its current transaction; it is handed over",
                         e.getJobInstance().getId(), e.getId());
             } catch (Exception ex) {
