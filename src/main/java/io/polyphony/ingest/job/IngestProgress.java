@@ -43,6 +43,7 @@ public class IngestProgress {
                 || r.outcome() == Outcome.SAMPLED).mapToLong(FileResult::chunks).sum();
         chunksWritten.addAndGet(written);
         afterWrites.accept(results);
+        HaltPoints.reached("after-writes");
     }
 
     /**

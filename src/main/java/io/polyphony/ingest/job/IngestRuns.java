@@ -235,9 +235,11 @@ public class IngestRuns {
         List<JobExecution> out = new ArrayList<>();
         for (JobExecution e : jobRepository.findRunningJobExecutions(IngestJobConfiguration.JOB)) {
             if (owners.claimInterrupted(e.getId())) {
+                HaltPoints.reached("recovery-claimed");
                 log.warn("run {} (execution {}) was interrupted (its owner's lease expired or its process is gone);"
                         + " marked FAILED", e.getJobInstance().getId(), e.getId());
                 out.add(jobOperator.recover(e));
+                HaltPoints.reached("recovered");
             }
         }
         return out;
@@ -309,6 +311,32 @@ public class IngestRuns {
             } catch (RuntimeException e) {
                 log.error("run {} (execution {}) handed over could not be continued: {}", last.getJobInstance().getId(), id,
                         e.getMessage());
+            }
+        }
+        for (long id : owners.unfinishedRecoveries()) {
+            // claimed by a process that died during its recovery: finish it (mark it failed, if it was not yet; restart)
+            if (!owners.reclaimStale(id)) {
+                continue;
+            }
+            try {
+                JobExecution e = execution(id);
+                if (e.getStatus().isRunning()) {
+                    e = jobOperator.recover(e);
+                    HaltPoints.reached("recovered");
+                }
+                JobExecution last = jobRepository.getLastJobExecution(e.getJobInstance());
+                if (last.getId() != id || !isUnfinished(last.getStatus())) {
+                    owners.recoveredAs(id, last.getId()); // continued meanwhile (a replay): nothing left to do
+                    continue;
+                }
+                JobExecution next = resume(last);
+                log.warn("run {} (execution {}), whose recovery was cut short, restarted here as execution {}",
+                        last.getJobInstance().getId(), id, next.getId());
+                restarted.add(next);
+            } catch (NoSuchRunException gone) {
+                owners.recoveredAs(id, -1);
+            } catch (RuntimeException ex) {
+                log.error("run of execution {} could not be recovered: {}", id, ex.getMessage());
             }
         }
         for (JobExecution recovered : recoverInterrupted()) {
@@ -424,7 +452,9 @@ public class IngestRuns {
         }
         log.info("resuming run {} from execution {}", last.getJobInstance().getId(), last.getId());
         try {
-            return launched(jobOperator.restart(last));
+            JobExecution next = jobOperator.restart(last);
+            owners.recoveredAs(last.getId(), next.getId()); // a recovery of it, if there was one, is finished
+            return launched(next);
         } catch (JobRestartException e) {
             throw new IllegalStateException("cannot restart run " + last.getJobInstance().getId() + ": " + e.getMessage(), e);
         }

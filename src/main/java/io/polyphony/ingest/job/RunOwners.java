@@ -240,16 +240,58 @@ public class RunOwners implements JobExecutionListener, AutoCloseable {
             return false;
         }
         try {
-            jdbc.update("INSERT INTO INGEST_RECOVERY (JOB_EXECUTION_ID, HOST, PID, RECOVERED_AT) VALUES (?, ?, ?, ?)",
-                    executionId, HOST, PID, Timestamp.from(Instant.now()));
+            jdbc.update("INSERT INTO INGEST_RECOVERY (JOB_EXECUTION_ID, HOST, PID, RECOVERED_AT, INSTANCE_ID) VALUES (?, ?, ?, ?, ?)",
+                    executionId, host, PID, Timestamp.from(Instant.now()), instance);
             seen.remove(executionId);
             jdbc.update("DELETE FROM INGEST_LEASE WHERE JOB_EXECUTION_ID = ?", executionId); // its dead owner's
             // and its place in the run queue: it no longer holds back the runs queued after it (see RunQueue)
             jdbc.update("DELETE FROM INGEST_QUEUE WHERE JOB_EXECUTION_ID = ?", executionId);
             return true;
         } catch (DuplicateKeyException e) {
+            // claimed before: by a process that died during its recovery (before the run was restarted), or in vain
+            return reclaimStale(executionId);
+        }
+    }
+
+    /**
+     * Takes over the recovery of an execution whose claimer died before it restarted the run (a crash during start-up
+     * recovery): its process is gone from this host, or the claim is older than any recovery takes. True for exactly
+     * one process (the update is conditional on the old claim).
+     */
+    public boolean reclaimStale(long executionId) {
+        List<Object[]> rows = jdbc.query("SELECT INSTANCE_ID, HOST, PID, RECOVERED_AT FROM INGEST_RECOVERY"
+                        + " WHERE JOB_EXECUTION_ID = ? AND INSTANCE_ID IS NOT NULL AND RESUMED_AS IS NULL",
+                (rs, i) -> new Object[] {rs.getString(1), rs.getString(2), rs.getLong(3), rs.getTimestamp(4)}, executionId);
+        if (rows.isEmpty()) {
+            return false; // finished (or an old row without a claimer)
+        }
+        Owner claimer = new Owner((String) rows.get(0)[0], (String) rows.get(0)[1], (Long) rows.get(0)[2]);
+        Timestamp at = (Timestamp) rows.get(0)[3];
+        boolean stale = claimer.deadHere(instance, host)
+                || at.toInstant().isBefore(Instant.now().minus(LAUNCH_LOCK_STALE));
+        if (!stale || claimer.instance().equals(instance)) {
             return false;
         }
+        int won = jdbc.update("UPDATE INGEST_RECOVERY SET INSTANCE_ID = ?, HOST = ?, PID = ?, RECOVERED_AT = ?"
+                        + " WHERE JOB_EXECUTION_ID = ? AND INSTANCE_ID = ? AND RECOVERED_AT = ? AND RESUMED_AS IS NULL",
+                instance, host, PID, Timestamp.from(Instant.now()), executionId, claimer.instance(), at);
+        if (won == 1) {
+            log.warn("execution {} was being recovered by instance {} (process {} on {}), which died before it restarted"
+                    + " the run; recovering it here", executionId, claimer.instance(), claimer.pid(), claimer.host());
+        }
+        return won == 1;
+    }
+
+    /** Recoveries claimed but not finished (the run not yet restarted): a crash during recovery leaves one. */
+    public List<Long> unfinishedRecoveries() {
+        return jdbc.queryForList("SELECT JOB_EXECUTION_ID FROM INGEST_RECOVERY WHERE INSTANCE_ID IS NOT NULL"
+                + " AND RESUMED_AS IS NULL ORDER BY JOB_EXECUTION_ID", Long.class);
+    }
+
+    /** The run of a recovered execution goes on as {@code resumedAs}: its recovery is finished. */
+    public void recoveredAs(long executionId, long resumedAs) {
+        jdbc.update("UPDATE INGEST_RECOVERY SET RESUMED_AS = ? WHERE JOB_EXECUTION_ID = ? AND RESUMED_AS IS NULL",
+                resumedAs, executionId);
     }
 
     /** Records that this process stops the execution because it shuts down: another process is to continue it. */

@@ -36,6 +36,7 @@ class IngestCrashIT {
 
     static final Path JAR = Path.of("target/polyphony-ingest.jar").toAbsolutePath();
     static final String ROOM = "crash";
+    static final int FILES = 60;
 
     @TempDir
     Path work;
@@ -53,26 +54,46 @@ class IngestCrashIT {
         }
     }
 
+    /**
+     * The fault suite's crash cases for the command line: first a halt right after a transaction's Redis writes, before
+     * its commit (a deterministic point: {@link HaltPoints}); then SIGKILL at 10 random points, each once the previous
+     * attempt's work is visible in Redis. Running the same command again after each converges: Redis then holds exactly
+     * the keys, fields and vectors of a clean run of the same files.
+     */
     @Test
-    void killedMidIngestThenRerunEqualsACleanRun() throws Exception {
+    void killedAtTenRandomPointsAndRightAfterARedisWriteThenRerunEqualsACleanRun() throws Exception {
         Path uploads = Files.createDirectories(work.resolve("uploads").resolve(ROOM));
-        for (int i = 0; i < 24; i++) {
-            TestDocuments.text(uploads, String.format("doc%02d.txt", i), IngestJobTests.paragraphs("subject " + i, 10), UTF_8);
+        for (int i = 0; i < FILES; i++) {
+            TestDocuments.text(uploads, String.format("doc%02d.txt", i), IngestJobTests.paragraphs("subject " + i, 6), UTF_8);
         }
         int crashPort = RedisTestServer.freePort();
         ports.add(crashPort);
         Path crashData = work.resolve("crash-data");
-        Process first = start(uploads.getParent(), crashData, crashPort);
-        waitForDocs(crashPort, 4, first);
-        first.destroyForcibly(); // SIGKILL
-        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        int docsAtCrash = docs(crashPort);
-        assertThat(docsAtCrash).as("killed mid-ingest").isBetween(4, 23);
+
+        // a crash between a transaction's Redis writes and its commit: Redis holds documents the run has not recorded
+        Process halted = start(List.of("-Dpolyphony.testing.halt-at=after-writes:2"), uploads.getParent(), crashData, crashPort);
+        assertThat(halted.waitFor(300, TimeUnit.SECONDS)).isTrue();
+        assertThat(halted.exitValue()).isEqualTo(137);
+        assertThat(docs(crashPort)).as("two transactions written, one committed").isEqualTo(4);
+
+        long seed = System.nanoTime();
+        java.util.Random random = new java.util.Random(seed);
+        List<Integer> killedAt = new ArrayList<>();
+        for (int k = 0; k < 10; k++) {
+            int before = docs(crashPort);
+            Process p = start(uploads.getParent(), crashData, crashPort);
+            waitForDocs(crashPort, before + 1, p); // this attempt is ingesting (resumed, not started over)
+            Thread.sleep(random.nextInt(700));
+            p.destroyForcibly(); // SIGKILL
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            killedAt.add(docs(crashPort));
+        }
+        assertThat(killedAt).as("seed %d", seed).last().satisfies(n -> assertThat(n).isLessThan(FILES));
 
         Process again = start(uploads.getParent(), crashData, crashPort);
         JsonNode resumed = finish(again);
         assertThat(resumed.get("status").stringValue()).isEqualTo("COMPLETED");
-        assertThat(resumed.get("files").size()).isEqualTo(24);
+        assertThat(resumed.get("files").size()).isEqualTo(FILES);
         for (JsonNode f : resumed.get("files")) {
             assertThat(f.get("outcome").stringValue()).as(f.toString()).isEqualTo("INGESTED");
         }
@@ -103,41 +124,63 @@ class IngestCrashIT {
     }
 
     /**
+     * A crash during start-up recovery: a server killed mid-run; the next one halts right after claiming the interrupted
+     * execution, the next right after marking it failed; the fourth still finishes the recovery, continues the run and
+     * completes it with every document once.
+     */
+    @Test
+    void aCrashDuringStartUpRecoveryIsRecoveredByTheNextStart() throws Exception {
+        Killed k = serverKilledMidRun();
+        HttpClient http = HttpClient.newHttpClient();
+        for (String point : List.of("recovery-claimed", "recovered")) {
+            Process halting = serve(List.of("-Dpolyphony.testing.halt-at=" + point), k.jobs(), k.data(), k.redisPort(), k.httpPort());
+            assertThat(halting.waitFor(180, TimeUnit.SECONDS)).as("halted at " + point).isTrue();
+            assertThat(halting.exitValue()).isEqualTo(137);
+        }
+        assertThat(Files.readString(work.resolve("serve-" + k.httpPort() + ".txt"))).contains("halting at recovery-claimed")
+                .contains("halting at recovered");
+        Process last = serve(k.jobs(), k.data(), k.redisPort(), k.httpPort());
+        try {
+            waitForHealth(http, k.httpPort(), last);
+            JsonNode interrupted = get(http, k.httpPort(), "/api/runs/" + k.execution());
+            long resumed = continuation(http, k.httpPort(), k.execution(), interrupted.get("run").asLong());
+            assertThat(Files.readString(work.resolve("serve-" + k.httpPort() + ".txt")))
+                    .contains("whose recovery was cut short, restarted here as execution " + resumed);
+            completedWithAllFiles(http, k.httpPort(), resumed);
+            everyDocumentOnce(k.redisPort());
+        } finally {
+            last.destroy();
+            last.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
      * The server killed mid-run: the next server start recognises the run as interrupted (the lease's process
      * is gone from this host) and takes it over, completing it with every document exactly once.
      */
     @Test
     void aServerKilledMidRunIsTakenOverByTheNextStartAndCompletesOnce() throws Exception {
-        Path jobs = inboxJob();
-        int redisPort = RedisTestServer.freePort();
-        ports.add(redisPort);
-        int httpPort = RedisTestServer.freePort();
-        Path data = work.resolve("serve-data");
-        Process first = serve(jobs, data, redisPort, httpPort);
+        Killed k = serverKilledMidRun();
         HttpClient http = HttpClient.newHttpClient();
-        long execution = launchInboxAndWaitForDocs(http, httpPort, first, redisPort);
-        first.destroyForcibly(); // SIGKILL
-        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(docs(redisPort)).as("killed mid-run").isBetween(4, 23);
 
-        Process second = serve(jobs, data, redisPort, httpPort);
+        Process second = serve(k.jobs(), k.data(), k.redisPort(), k.httpPort());
         try {
-            waitForHealth(http, httpPort, second);
-            JsonNode interrupted = get(http, httpPort, "/api/runs/" + execution);
+            waitForHealth(http, k.httpPort(), second);
+            JsonNode interrupted = get(http, k.httpPort(), "/api/runs/" + k.execution());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!interrupted.get("status").stringValue().equals("FAILED") && System.nanoTime() < deadline) {
                 Thread.sleep(100); // recovery runs once the server is ready
-                interrupted = get(http, httpPort, "/api/runs/" + execution);
+                interrupted = get(http, k.httpPort(), "/api/runs/" + k.execution());
             }
             assertThat(interrupted.get("status").stringValue()).isEqualTo("FAILED");
-            assertThat(Files.readString(work.resolve("serve-" + httpPort + ".txt")))
-                    .contains("(execution " + execution + ") was interrupted");
+            assertThat(Files.readString(work.resolve("serve-" + k.httpPort() + ".txt")))
+                    .contains("(execution " + k.execution() + ") was interrupted");
             // the server takes the run over by itself: restarted from its last committed files
-            long resumed = continuation(http, httpPort, execution, interrupted.get("run").asLong());
-            assertThat(Files.readString(work.resolve("serve-" + httpPort + ".txt")))
-                    .contains("(execution " + execution + ") restarted here as execution " + resumed);
-            completedWithAllFiles(http, httpPort, resumed);
-            everyDocumentOnce(redisPort);
+            long resumed = continuation(http, k.httpPort(), k.execution(), interrupted.get("run").asLong());
+            assertThat(Files.readString(work.resolve("serve-" + k.httpPort() + ".txt")))
+                    .contains("(execution " + k.execution() + ") restarted here as execution " + resumed);
+            completedWithAllFiles(http, k.httpPort(), resumed);
+            everyDocumentOnce(k.redisPort());
         } finally {
             second.destroy();
             second.waitFor(30, TimeUnit.SECONDS);
@@ -188,6 +231,24 @@ class IngestCrashIT {
         } finally {
             redis.stop();
         }
+    }
+
+    /** A server (with its embedded Redis) SIGKILLed while it runs job {@code inbox}: what the next server starts from. */
+    private record Killed(Path jobs, Path data, int redisPort, int httpPort, long execution) {
+    }
+
+    private Killed serverKilledMidRun() throws Exception {
+        Path jobs = inboxJob();
+        int redisPort = RedisTestServer.freePort();
+        ports.add(redisPort);
+        int httpPort = RedisTestServer.freePort();
+        Path data = work.resolve("serve-data");
+        Process first = serve(jobs, data, redisPort, httpPort);
+        long execution = launchInboxAndWaitForDocs(HttpClient.newHttpClient(), httpPort, first, redisPort);
+        first.destroyForcibly(); // SIGKILL
+        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(docs(redisPort)).as("killed mid-run").isBetween(4, 23);
+        return new Killed(jobs, data, redisPort, httpPort, execution);
     }
 
     /** A job spec {@code inbox} over a folder of 24 documents for room {@value #ROOM}: the jobs folder. */
@@ -255,8 +316,13 @@ class IngestCrashIT {
     }
 
     private Process serve(Path jobs, Path data, int redisPort, int httpPort, String... extra) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                JAR.toString(), "serve", "--server.port=" + httpPort, "--polyphony.data-dir=" + data,
+        return serve(List.of(), jobs, data, redisPort, httpPort, extra);
+    }
+
+    private Process serve(List<String> jvm, Path jobs, Path data, int redisPort, int httpPort, String... extra) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvm);
+        cmd.addAll(List.of("-jar", JAR.toString(), "serve", "--server.port=" + httpPort, "--polyphony.data-dir=" + data,
                 "--polyphony.jobs-dir=" + jobs, "--polyphony.redis.embedded-port=" + redisPort,
                 "--polyphony.ingest.files-per-chunk=4"));
         cmd.addAll(List.of(extra));
@@ -274,9 +340,15 @@ class IngestCrashIT {
     }
 
     private Process start(Path uploads, Path data, int port, String... extra) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString(),
+        return start(List.of(), uploads, data, port, extra);
+    }
+
+    private Process start(List<String> jvm, Path uploads, Path data, int port, String... extra) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvm);
+        cmd.addAll(List.of("-jar", JAR.toString(),
                 "ingest", uploads.toString(), "--json", "--polyphony.data-dir=" + data,
-                "--polyphony.redis.embedded-port=" + port, "--polyphony.ingest.files-per-chunk=4"));
+                "--polyphony.redis.embedded-port=" + port, "--polyphony.ingest.files-per-chunk=2"));
         cmd.addAll(List.of(extra));
         return new ProcessBuilder(cmd).directory(work.toFile())
                 .redirectOutput(work.resolve("out-" + port + "-" + System.nanoTime() + ".json").toFile())
