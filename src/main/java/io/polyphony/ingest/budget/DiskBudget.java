@@ -5,8 +5,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Path;
-import java.util.stream.Stream;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * The disk an upload may take: a quota per room's archive, one for the whole archive, and a floor of free space the
@@ -83,24 +85,38 @@ public record DiskBudget(long maxRoomBytes, long maxArchiveBytes, long minFreeBy
         }
     }
 
-    /** Bytes of the regular files under {@code dir}, but for the two named. */
+    /**
+     * Bytes of the regular files under {@code dir}, but for the two named. Files come and go while we count (other
+     * uploads being received, moved into place, deleted): one that vanished counts nothing.
+     */
     private static long bytesUnder(Path dir, Path incoming, Path replaced) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return 0;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(p -> !p.equals(incoming) && !p.equals(replaced)).mapToLong(DiskBudget::sizeOrZero).sum();
-        }
-    }
+        long[] total = {0};
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile() && !file.equals(incoming) && !file.equals(replaced)) {
+                    total[0] += attrs.size();
+                }
+                return FileVisitResult.CONTINUE;
+            }
 
-    private static long sizeOrZero(Path p) {
-        try {
-            return Files.isRegularFile(p) ? Files.size(p) : 0;
-        } catch (NoSuchFileException e) {
-            return 0; // moved or deleted while we counted
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null && !(e instanceof NoSuchFileException)) {
+                    throw e;
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return total[0];
     }
 
     private static Path existing(Path p) {

@@ -45,8 +45,9 @@ public class RedisConfiguration {
     }
 
     @Bean
-    public Retrying redisRetrying(PolyphonyProperties props) {
+    public Retrying redisRetrying(PolyphonyProperties props, ObjectProvider<RedisTopology> topology) {
         Duration first = props.redis().retryDelay();
-        return new Retrying(props.redis().retryAttempts(), first, first.multipliedBy(32));
+        return new Retrying(props.redis().retryAttempts(), first, first.multipliedBy(32),
+                () -> topology.ifAvailable(RedisTopology::dropIdleConnections));
     }
 }

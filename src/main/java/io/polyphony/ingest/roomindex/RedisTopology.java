@@ -154,6 +154,19 @@ public final class RedisTopology implements AutoCloseable {
         throw last != null ? last : new IllegalStateException("no cluster node known");
     }
 
+    /**
+     * Closes the pools' idle connections (they are opened again on demand): after a server restart, a failover or
+     * killed connections, they are all dead, and a retry drawing them one by one would fail as often as the pool is big.
+     */
+    public void dropIdleConnections() {
+        if (client instanceof RedisClient c) {
+            c.getPool().clear();
+        } else if (client instanceof RedisClusterClient c) {
+            c.getClusterNodes().values().forEach(ConnectionPool::clear);
+        }
+        nodes.values().forEach(n -> n.getPool().clear());
+    }
+
     private UnifiedJedis node(String host, int port) {
         return nodes.computeIfAbsent(host + ":" + port,
                 k -> RedisClient.builder().hostAndPort(host, port).clientConfig(config).build());

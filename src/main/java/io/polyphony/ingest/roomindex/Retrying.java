@@ -25,8 +25,18 @@ public final class Retrying {
     private final int attempts;
     private final Duration firstDelay;
     private final Duration maxDelay;
+    private final Runnable onUnavailable;
 
     public Retrying(int attempts, Duration firstDelay, Duration maxDelay) {
+        this(attempts, firstDelay, maxDelay, () -> { });
+    }
+
+    /**
+     * @param onUnavailable run before each retry: dropping the pools' idle connections, which a restarted or killed
+     *                      server has closed, so that the retry opens a fresh one instead of drawing the next dead one
+     */
+    public Retrying(int attempts, Duration firstDelay, Duration maxDelay, Runnable onUnavailable) {
+        this.onUnavailable = onUnavailable;
         if (attempts < 1) {
             throw new IllegalArgumentException("attempts must be at least 1");
         }
@@ -54,6 +64,11 @@ public final class Retrying {
                 }
                 log.warn("Redis unavailable while {} (attempt {} of {}), retrying in {} ms: {}", what, attempt,
                         attempts, delay, e.getMessage());
+                try {
+                    onUnavailable.run();
+                } catch (RuntimeException ignored) {
+                    // the pools are best effort; the retry itself says whether Redis is back
+                }
                 try {
                     Thread.sleep(delay);
                 } catch (InterruptedException ie) {

@@ -460,4 +460,140 @@ class ServerApiTests {
         String api = get("/v3/api-docs").raw().body();
         assertThat(api).contains("/api/jobs/{name}/runs", "/api/runs/{id}", "/api/rooms/{room}/documents", "/api/runs/failed/restart");
     }
+
+    /**
+     * Fault suite: a 2 GB upload body streamed (chunked) from /dev/zero. The server stops reading it near the 10 MiB
+     * limit and answers 413 (or closes the connection on it); neither the temp folder nor this JVM's memory grows by
+     * anything near what was offered, and nothing is stored.
+     */
+    @Test
+    void aTwoGigabyteBodyFromDevZeroIsRefusedWithoutFillingDiskOrMemory() throws Exception {
+        long offered = 2L << 30;
+        java.util.concurrent.atomic.AtomicLong read = new java.util.concurrent.atomic.AtomicLong();
+        String boundary = "----polyphony" + UUID.randomUUID();
+        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"zeros.txt\"\r\n"
+                + "Content-Type: text/plain\r\n\r\n").getBytes(UTF_8);
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        long tmpBefore = treeBytes(tmp);
+        long rssBefore = io.polyphony.ingest.embed.bench.ProcessMemory.rssMiB();
+        java.util.function.Supplier<java.io.InputStream> body = () -> new java.io.SequenceInputStream(
+                new java.io.ByteArrayInputStream(head), new java.io.InputStream() {
+                    final java.io.InputStream zero = open("/dev/zero");
+
+                    @Override
+                    public int read() throws IOException {
+                        return read(new byte[1], 0, 1) < 0 ? -1 : 0;
+                    }
+
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        long left = offered - read.get();
+                        if (left <= 0) {
+                            return -1;
+                        }
+                        int n = zero.read(b, off, (int) Math.min(len, left));
+                        read.addAndGet(n);
+                        return n;
+                    }
+                });
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/rooms/" + room + "/documents"))
+                .timeout(Duration.ofSeconds(60)).header("X-API-Key", KEY)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(body)).build();
+        Integer status = null;
+        try {
+            status = http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
+        } catch (IOException closed) {
+            // the server may close the connection on a body it refuses to read further: also a refusal
+        }
+        if (status != null) {
+            assertThat(status).isEqualTo(413);
+        }
+        assertThat(read.get()).as("bytes the server let in").isLessThan(128L << 20);
+        assertThat(treeBytes(tmp) - tmpBefore).as("temp folder growth").isLessThan(32L << 20);
+        assertThat(io.polyphony.ingest.embed.bench.ProcessMemory.rssMiB() - rssBefore).as("RSS growth, MiB").isLessThan(256);
+        assertThat(Files.exists(ROOT.resolve("data/uploads/" + room + "/zeros.txt"))).isFalse();
+        System.out.printf("2 GB from /dev/zero: status %s after %,d bytes read%n", status, read.get());
+    }
+
+    private static java.io.InputStream open(String file) {
+        try {
+            return Files.newInputStream(Path.of(file));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static long treeBytes(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            return files.mapToLong(p -> {
+                try {
+                    return Files.isRegularFile(p) ? Files.size(p) : 0;
+                } catch (IOException gone) {
+                    return 0;
+                }
+            }).sum();
+        } catch (java.io.UncheckedIOException gone) {
+            return 0;
+        }
+    }
+
+    /**
+     * Fault suite: 100 uploads at once into 10 rooms, and 20 clients searching throughout, while a declared job runs.
+     * No request gets a 5xx (uploads over the backlog get 429), every accepted upload's run completes, and the search
+     * latency is reported.
+     */
+    @Test
+    void aHundredUploadsAndTwentySearchersDuringAnIngestGetNo5xx() throws Exception {
+        Reply launched = post("/api/jobs/docs/runs");
+        assertThat(launched.status()).isIn(202, 409);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(40);
+        java.util.concurrent.atomic.AtomicBoolean uploading = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<Long> searchMillis = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        List<Integer> statuses = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        List<java.util.concurrent.Future<?>> searchers = new java.util.ArrayList<>();
+        for (int s = 0; s < 20; s++) {
+            String searched = room + "-" + (s % 10);
+            searchers.add(pool.submit(() -> {
+                while (uploading.get()) {
+                    long t0 = System.nanoTime();
+                    Reply r = get("/api/rooms/" + searched + "/search?q=budget%20review");
+                    searchMillis.add((System.nanoTime() - t0) / 1_000_000);
+                    statuses.add(r.status());
+                }
+                return null;
+            }));
+        }
+        List<java.util.concurrent.Future<Reply>> uploads = new java.util.ArrayList<>();
+        for (int u = 0; u < 100; u++) {
+            String target = room + "-" + (u % 10);
+            String name = "note-" + u + ".md";
+            uploads.add(pool.submit(() -> upload(target, name, ("# Note " + name + "\n\nThe budget review moved to Friday;"
+                    + " owners confirmed.\n").getBytes(UTF_8), KEY)));
+        }
+        List<Long> accepted = new java.util.ArrayList<>();
+        int busy = 0;
+        for (var f : uploads) {
+            Reply r = f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.status()).as(r.raw().body()).isIn(202, 429);
+            if (r.status() == 202) {
+                accepted.add(r.json().get("execution").asLong());
+            } else {
+                busy++;
+            }
+        }
+        for (long execution : accepted) {
+            assertThat(finished(execution).get("status").stringValue()).isEqualTo("COMPLETED");
+        }
+        uploading.set(false);
+        for (var f : searchers) {
+            f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        assertThat(statuses).isNotEmpty().allSatisfy(st -> assertThat(st).isLessThan(500));
+        List<Long> sorted = searchMillis.stream().sorted().toList();
+        System.out.printf("100 uploads: %d accepted, %d got 429; %d searches during them: p50 %d ms, p99 %d ms%n",
+                accepted.size(), busy, sorted.size(), sorted.get(sorted.size() / 2), sorted.get((int) (sorted.size() * 0.99)));
+        assertThat(accepted).isNotEmpty();
+    }
 }

@@ -117,4 +117,74 @@ class ParserProcessesTests {
         assertThat(ParserProcesses.failure("org.apache.tika.exception.WriteLimitReachedException: y", 100).message())
                 .isEqualTo("more than 100 characters of text");
     }
+
+    @Test
+    void anXfaFormWithExternalEntitiesReadsNoFileAndCallsNoServer() throws Exception {
+        Path secret = Files.writeString(dir.resolve("secret.txt"), "SECRET-XXE-MARKER-4711");
+        try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+            Thread acceptor = new Thread(() -> {
+                while (!listener.isClosed()) {
+                    try (java.net.Socket ignored = listener.accept()) {
+                        calls.incrementAndGet();
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Path pdf = TestDocuments.xfaPdf(dir, "form.pdf", "<!DOCTYPE xdp [<!ENTITY secret SYSTEM \"" + secret.toUri()
+                    + "\"><!ENTITY net SYSTEM \"http://127.0.0.1:" + listener.getLocalPort() + "/xxe\">]>",
+                    "Budget form &secret; &net;");
+            // the control: the same form without entities is read, XFA included
+            Extraction plain = extractor.extract(TestDocuments.xfaPdf(dir, "plain-form.pdf", "", "Budget form"));
+            assertThat(plain.ok()).as("%s", plain.problem()).isTrue();
+            assertThat(plain.text()).contains("budget review field value");
+            Extraction e = extractor.extract(pdf);
+            assertThat(e.ok() ? e.text() : e.problem().message()).doesNotContain("SECRET-XXE-MARKER-4711");
+            Thread.sleep(200);
+            assertThat(calls.get()).as("connections to the entity's server").isZero();
+        }
+    }
+
+    @Test
+    void aPdfBombInsideAnOle2WorkbookExpandsInTheChildOnly() throws IOException {
+        Path bomb = TestDocuments.pdfBomb(dir, "inner.pdf", 512L * 1024 * 1024);
+        Path xls = TestDocuments.xlsWithEmbedded(dir, "numbers.xls", "Quarterly numbers", Files.readAllBytes(bomb), "inner.pdf");
+        assertThat(Files.size(xls)).isLessThan(3L * 1024 * 1024);
+        Extraction e = extractor.extract(xls);
+        assertThat(e.problem()).as("the embedded PDF is parsed too").isNotNull();
+        assertThat(e.problem().reason()).isEqualTo(Reason.PARSER_CRASH);
+        stillParses();
+    }
+
+    @Test
+    void anRtfOf200000NestedGroupsEndsWithAReasonOrText() throws IOException {
+        Path rtf = Files.writeString(dir.resolve("deep.rtf"), "{\\rtf1\\ansi " + "{".repeat(200_000) + "budget review"
+                + "}".repeat(200_000) + "}", UTF_8);
+        Extraction e = extractor.extract(rtf);
+        // whatever the RTF parser makes of it, it ends (text, or a reason) and the next file parses
+        assertThat(e.ok() ? e.text() : e.problem().reason().code()).isNotBlank();
+        stillParses();
+    }
+
+    @Test
+    void archivesNested20DeepAreRefusedUnread() throws IOException {
+        byte[] inner = "budget review".getBytes(UTF_8);
+        String name = "note.txt";
+        for (int depth = 0; depth < 20; depth++) {
+            java.io.ByteArrayOutputStream zip = new java.io.ByteArrayOutputStream();
+            try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(zip)) {
+                z.putNextEntry(new java.util.zip.ZipEntry(name));
+                z.write(inner);
+                z.closeEntry();
+            }
+            inner = zip.toByteArray();
+            name = "level" + depth + ".zip";
+        }
+        Extraction e = extractor.extract(Files.write(dir.resolve("nested.zip"), inner));
+        assertThat(e.problem().reason()).isEqualTo(Reason.UNSUPPORTED);
+        assertThat(e.problem().message()).isEqualTo("unsupported file type application/zip");
+    }
 }

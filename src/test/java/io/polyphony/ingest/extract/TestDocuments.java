@@ -139,6 +139,44 @@ public final class TestDocuments {
         return dir.resolve(name);
     }
 
+    /** A PDF with an XFA form: {@code doctype} goes before the XDP root, {@code caption} into a field's caption. */
+    public static Path xfaPdf(Path dir, String name, String doctype, String caption) throws IOException {
+        String xdp = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + doctype + "\n"
+                + "<xdp:xdp xmlns:xdp=\"http://ns.adobe.com/xdp/\"><template xmlns=\"http://www.xfa.org/schema/xfa-template/3.3/\">"
+                + "<subform name=\"form1\"><field name=\"f\"><caption><value><text>" + caption + "</text></value></caption>"
+                + "</field></subform></template><xfa:datasets xmlns:xfa=\"http://www.xfa.org/schema/xfa-data/1.0/\"><xfa:data>"
+                + "<form1><f>budget review field value</f></form1></xfa:data></xfa:datasets></xdp:xdp>";
+        try (PDDocument doc = new PDDocument()) {
+            doc.addPage(new PDPage());
+            org.apache.pdfbox.pdmodel.interactive.form.PDAcroForm form = new org.apache.pdfbox.pdmodel.interactive.form.PDAcroForm(doc);
+            doc.getDocumentCatalog().setAcroForm(form);
+            org.apache.pdfbox.cos.COSStream stream = doc.getDocument().createCOSStream();
+            try (OutputStream out = stream.createOutputStream()) {
+                out.write(xdp.getBytes(StandardCharsets.UTF_8));
+            }
+            form.setXFA(new org.apache.pdfbox.pdmodel.interactive.form.PDXFAResource(stream));
+            doc.save(dir.resolve(name).toFile());
+        }
+        return dir.resolve(name);
+    }
+
+    /** An Excel 97 workbook (OLE2) with one cell and a file embedded as an OLE package. */
+    public static Path xlsWithEmbedded(Path dir, String name, String cell, byte[] embedded, String embeddedName)
+            throws IOException {
+        try (org.apache.poi.hssf.usermodel.HSSFWorkbook wb = new org.apache.poi.hssf.usermodel.HSSFWorkbook()) {
+            wb.createSheet("Sheet1").createRow(0).createCell(0).setCellValue(cell);
+            int id = wb.addOlePackage(embedded, embeddedName, embeddedName, embeddedName);
+            org.apache.poi.hssf.usermodel.HSSFPatriarch patriarch = wb.getSheetAt(0).createDrawingPatriarch();
+            int picture = wb.addPicture(pngBytes(), org.apache.poi.ss.usermodel.Workbook.PICTURE_TYPE_PNG);
+            patriarch.createObjectData(new org.apache.poi.hssf.usermodel.HSSFClientAnchor(0, 0, 0, 0, (short) 1, 1, (short) 3, 5),
+                    id, picture);
+            try (OutputStream out = Files.newOutputStream(dir.resolve(name))) {
+                wb.write(out);
+            }
+        }
+        return dir.resolve(name);
+    }
+
     /** A PDF with a page but no text at all, like a scan without OCR. */
     public static Path pdfWithoutText(Path dir, String name) throws IOException {
         try (PDDocument doc = new PDDocument()) {
@@ -221,9 +259,13 @@ public final class TestDocuments {
     }
 
     public static Path png(Path dir, String name) throws IOException {
-        BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
-        ImageIO.write(img, "png", dir.resolve(name).toFile());
-        return dir.resolve(name);
+        return Files.write(dir.resolve(name), pngBytes());
+    }
+
+    private static byte[] pngBytes() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB), "png", out);
+        return out.toByteArray();
     }
 
     /** An ELF executable header followed by machine-code-like bytes. */
