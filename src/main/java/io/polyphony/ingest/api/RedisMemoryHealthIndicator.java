@@ -45,11 +45,7 @@ class RedisMemoryHealthIndicator extends AbstractHealthIndicator implements org.
 
     @Override
     protected void doHealthCheck(Health.Builder builder) {
-        Health h = last;
-        if (h == null) {
-            h = refresh(); // the first request measures once; from then on the background does
-        }
-        startRefreshing();
+        Health h = current(); // the first request measures once; from then on the background does
         builder.status(h.getStatus()).withDetails(h.getDetails());
     }
 
@@ -63,6 +59,16 @@ class RedisMemoryHealthIndicator extends AbstractHealthIndicator implements org.
             refresher.scheduleWithFixedDelay(this::refresh, REFRESH.toMillis(), REFRESH.toMillis(),
                     java.util.concurrent.TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** The last measurement, measuring first if there is none yet; from then on the background keeps it fresh. */
+    Health current() {
+        Health h = last;
+        if (h == null) {
+            h = refresh();
+        }
+        startRefreshing();
+        return h;
     }
 
     /** Measures now and keeps the result for the health requests to come. */

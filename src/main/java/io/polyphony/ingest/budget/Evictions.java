@@ -36,7 +36,7 @@ public class Evictions {
         KeyHolder key = new GeneratedKeyHolder();
         jdbc.update(c -> {
             PreparedStatement ps = c.prepareStatement("INSERT INTO ROOM_EVICTION (ROOM, EVICTED_AT, LAST_ACTIVE, REASON,"
-                    + " BYTES, CHUNKS, DOCUMENTS) VALUES (?, ?, ?, ?, ?, ?, ?)", new String[] {"ID"});
+                    + " BYTES, CHUNKS, DOCUMENTS) VALUES (?, ?, ?, ?, ?, ?, ?)", java.sql.Statement.RETURN_GENERATED_KEYS);
             ps.setString(1, e.room());
             ps.setTimestamp(2, Timestamp.from(e.evictedAt()));
             ps.setTimestamp(3, e.lastActive() == null ? null : Timestamp.from(e.lastActive()));
@@ -46,7 +46,10 @@ public class Evictions {
             ps.setLong(7, e.documents());
             return ps;
         }, key);
-        long id = key.getKeyAs(Number.class).longValue();
+        // H2 returns the identity column (ID), PostgreSQL the whole row (id, room, ...)
+        long id = key.getKeys().entrySet().stream().filter(k -> k.getKey().equalsIgnoreCase("id"))
+                .map(k -> ((Number) k.getValue()).longValue()).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no id generated for the eviction of " + e.room()));
         jdbc.batchUpdate("INSERT INTO ROOM_EVICTION_DOC (EVICTION_ID, FILE, SHA256) VALUES (?, ?, ?)",
                 held.entrySet().stream().map(d -> new Object[] {id, d.getKey(), d.getValue()}).toList());
     }

@@ -100,6 +100,8 @@ class ServerApiTests {
     final String room = "r" + UUID.randomUUID().toString().substring(0, 8);
     @org.springframework.beans.factory.annotation.Autowired
     RedisMemoryHealthIndicator healthIndicator;
+    @org.springframework.beans.factory.annotation.Autowired
+    io.polyphony.ingest.job.IngestProgress progress;
 
     record Reply(int status, JsonNode json, HttpResponse<String> raw) {
     }
@@ -254,16 +256,24 @@ class ServerApiTests {
 
     @Test
     void aFailedRunIsRestartedOnceTheCauseIsFixed() throws Exception {
-        redis.hset(RoomKeys.meta(room), Map.of("model", "other-model", "dims", "3"));
-        Reply up = upload(room, "minutes.md", "Minutes: the budget was approved.".getBytes(UTF_8), KEY);
-        assertThat(up.status()).isEqualTo(202);
-        long id = up.json().get("execution").asLong();
-        JsonNode failed = finished(id);
+        // the step fails after its Redis writes, before the commit (as a lost job database would)
+        progress.afterWrites(results -> {
+            throw new IllegalStateException("the job database went away");
+        });
+        long id;
+        JsonNode failed;
+        try {
+            Reply up = upload(room, "minutes.md", "Minutes: the budget was approved.".getBytes(UTF_8), KEY);
+            assertThat(up.status()).isEqualTo(202);
+            id = up.json().get("execution").asLong();
+            failed = finished(id);
+        } finally {
+            progress.afterWrites(null);
+        }
         assertThat(failed.get("status").stringValue()).isEqualTo("FAILED");
-        assertThat(failed.get("failure").stringValue()).contains("other-model");
+        assertThat(failed.get("failure").stringValue()).contains("the job database went away");
         assertThat(get("/api/runs?status=FAILED").json().findValues("execution")).extracting(JsonNode::asLong).contains(id);
 
-        redis.del(RoomKeys.meta(room));
         Reply restarted = post("/api/runs/" + id + "/restart");
         assertThat(restarted.status()).isEqualTo(202);
         JsonNode done = finished(restarted.json().get("execution").asLong());

@@ -51,6 +51,8 @@ class IngestJobTests {
     FileResults fileResults;
     @Autowired
     io.polyphony.ingest.budget.Evictions evictions;
+    @Autowired
+    IngestProgress progress;
 
     @TempDir
     Path uploads;
@@ -236,16 +238,21 @@ class IngestJobTests {
         Path second = Files.createDirectories(uploads.resolve("two").resolve(b));
         TestDocuments.text(first, "x.txt", paragraphs("replays", 2), UTF_8);
         TestDocuments.text(second, "y.txt", paragraphs("more replays", 2), UTF_8);
-        // both rooms already hold vectors of another model: the runs fail with a clear error
-        for (String room : List.of(a, b)) {
-            redis.hset(RoomKeys.meta(room), Map.of("model", "other-model", "dims", "3"));
+        // the step fails after its first transaction's Redis writes, before the commit (as a lost database would)
+        progress.afterWrites(results -> {
+            throw new IllegalStateException("the job database went away");
+        });
+        JobExecution failedOne;
+        JobExecution failedTwo;
+        try {
+            failedOne = runs.run(uploads.resolve("one"), null);
+            failedTwo = runs.run(uploads.resolve("two"), null);
+        } finally {
+            progress.afterWrites(null);
         }
-        JobExecution failedOne = runs.run(uploads.resolve("one"), null);
-        JobExecution failedTwo = runs.run(uploads.resolve("two"), null);
         assertThat(failedOne.getStatus()).isEqualTo(BatchStatus.FAILED);
-        assertThat(IngestRuns.failureMessage(failedOne)).contains("holds 3-dim vectors of model 'other-model'");
+        assertThat(IngestRuns.failureMessage(failedOne)).contains("the job database went away");
 
-        redis.del(RoomKeys.meta(a), RoomKeys.meta(b));
         JobExecution replayed = runs.replay(failedOne.getId());
         assertThat(replayed.getStatus()).isEqualTo(BatchStatus.COMPLETED);
         assertThat(replayed.getJobInstance().getId()).isEqualTo(failedOne.getJobInstance().getId());
