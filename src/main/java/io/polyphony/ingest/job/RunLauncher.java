@@ -35,7 +35,26 @@ public class RunLauncher {
 
     private RunRecord admit(Launch launch) throws Exception {
         queue.ifAvailable(RunQueue::requireRoom);
-        return RunRecord.of(launch.start());
+        return RunRecord.of(startRetryingConflicts(launch));
+    }
+
+    /**
+     * Starts, again when the job database refused the creating transaction for a concurrent one (PostgreSQL's
+     * serializable isolation, which Spring Batch asks for when it creates a job instance, cancels one of two
+     * concurrent creates: "could not serialize access"). The refused transaction was rolled back whole, so starting
+     * again is safe; many uploads at once otherwise got a 500 now and then.
+     */
+    private static org.springframework.batch.core.job.JobExecution startRetryingConflicts(Launch launch) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return launch.start();
+            } catch (org.springframework.dao.ConcurrencyFailureException e) {
+                if (attempt >= 8) {
+                    throw e;
+                }
+                Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(10, 50L * attempt));
+            }
+        }
     }
 
     /** Resumes the unfinished run of the same path and room, or starts a new one. */
@@ -48,10 +67,9 @@ public class RunLauncher {
      * ingests it, after any earlier run of the room still queued or running.
      */
     public RunRecord upload(Path file, String room, Store store) throws Exception {
-        return admit(() -> {
-            store.store();
-            return runs.upload(file, room);
-        });
+        queue.ifAvailable(RunQueue::requireRoom);
+        store.store();
+        return RunRecord.of(startRetryingConflicts(() -> runs.upload(file, room)));
     }
 
     /** Starts a declared job's run; {@link IngestRuns.RunConflictException} while it runs. */
