@@ -319,8 +319,15 @@ class IngestCrashIT {
         return serve(List.of(), jobs, data, redisPort, httpPort, extra);
     }
 
+    /**
+     * JVM options of every process started here: C1 only and the serial collector start the jar about 4 s sooner on 2
+     * cores (13.2 s against 8.3–9.5 s for a one-file {@code ingest}); this suite starts about 20 of them.
+     */
+    static final List<String> QUICK_START = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
     private Process serve(List<String> jvm, Path jobs, Path data, int redisPort, int httpPort, String... extra) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(QUICK_START);
         cmd.addAll(jvm);
         cmd.addAll(List.of("-jar", JAR.toString(), "serve", "--server.port=" + httpPort, "--polyphony.data-dir=" + data,
                 "--polyphony.jobs-dir=" + jobs, "--polyphony.redis.embedded-port=" + redisPort,
@@ -345,6 +352,7 @@ class IngestCrashIT {
 
     private Process start(List<String> jvm, Path uploads, Path data, int port, String... extra) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(QUICK_START);
         cmd.addAll(jvm);
         cmd.addAll(List.of("-jar", JAR.toString(),
                 "ingest", uploads.toString(), "--json", "--polyphony.data-dir=" + data,
