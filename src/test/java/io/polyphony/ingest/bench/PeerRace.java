@@ -36,6 +36,9 @@ public final class PeerRace {
         Path corpus = work.resolve("corpus");
         PeerCorpus.generate(corpus, files, 7);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // JVM options for both sides alike, e.g. --jvm-options "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+        List<String> jvm = Arrays.stream(stringArg(a, "--jvm-options", "").split(" ")).filter(x -> !x.isBlank()).toList();
+        System.out.printf(Locale.ROOT, "jvm options %s%n", jvm.isEmpty() ? "(defaults)" : String.join(" ", jvm));
         System.out.printf(Locale.ROOT, "processor   %s, %d cores; polyphony precision %s%n", Precision.cpuModel(),
                 Runtime.getRuntime().availableProcessors(), Precision.detect().label());
         System.out.printf(Locale.ROOT, "corpus      %d files (md, txt, html, docx, pdf) in %s%n", files, corpus);
@@ -43,14 +46,19 @@ public final class PeerRace {
         List<Double> ours = new ArrayList<>();
         for (int r = 0; r < repeats; r++) {
             long t0 = System.nanoTime();
-            String peerOut = run(work, "peer-" + r, List.of(java, "-cp", System.getProperty("java.class.path"),
-                    LangChain4jIngest.class.getName(), corpus.toString()));
+            List<String> peerCmd = new ArrayList<>(List.of(java));
+            peerCmd.addAll(jvm);
+            peerCmd.addAll(List.of("-cp", System.getProperty("java.class.path"), LangChain4jIngest.class.getName(),
+                    corpus.toString()));
+            String peerOut = run(work, "peer-" + r, peerCmd);
             peer.add((System.nanoTime() - t0) / 1e9);
             Path data = work.resolve("data-" + r);
             t0 = System.nanoTime();
-            String ourOut = run(work, "ours-" + r, List.of(java, "-jar", jar.toString(), "ingest", corpus.toString(),
-                    "--room", "race", "--json", "--polyphony.data-dir=" + data,
-                    "--polyphony.redis.embedded-port=" + RedisTestServer.freePort()));
+            List<String> ourCmd = new ArrayList<>(List.of(java));
+            ourCmd.addAll(jvm);
+            ourCmd.addAll(List.of("-jar", jar.toString(), "ingest", corpus.toString(), "--room", "race", "--json",
+                    "--polyphony.data-dir=" + data, "--polyphony.redis.embedded-port=" + RedisTestServer.freePort()));
+            String ourOut = run(work, "ours-" + r, ourCmd);
             ours.add((System.nanoTime() - t0) / 1e9);
             JsonNode report = JsonMapper.shared().readTree(ourOut);
             long chunks = 0;
@@ -79,8 +87,12 @@ public final class PeerRace {
     }
 
     private static int intArg(List<String> a, String name, int def) {
+        return Integer.parseInt(stringArg(a, name, Integer.toString(def)));
+    }
+
+    private static String stringArg(List<String> a, String name, String def) {
         int i = a.indexOf(name);
-        return i >= 0 && i + 1 < a.size() ? Integer.parseInt(a.get(i + 1)) : def;
+        return i >= 0 && i + 1 < a.size() ? a.get(i + 1) : def;
     }
 
     private static double median(List<Double> v) {
