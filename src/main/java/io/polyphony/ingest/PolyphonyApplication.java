@@ -12,7 +12,7 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class PolyphonyApplication {
 
     public static void main(String[] args) {
-        prepareDjl();
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
         JvmHeap.limitFreeHeap();
         SpringApplication app = new SpringApplication(PolyphonyApplication.class);
         app.addInitializers(io.polyphony.ingest.embed.EmbeddingConfiguration.preloadFor(args));
@@ -51,13 +51,19 @@ public class PolyphonyApplication {
         return out;
     }
 
-    /**
-     * DJL reads these once, when its first class loads: stay offline (nothing may come from a model hub)
-     * and use every core for intra-op parallelism but one inter-op thread, since we run one batch at a time.
-     */
+    /** {@link #prepareDjl(int)} with one embedding lane per core. */
     public static void prepareDjl() {
+        prepareDjl(io.polyphony.ingest.embed.Lanes.resolve(0));
+    }
+
+    /**
+     * DJL reads these once, when its engine loads: stay offline (nothing may come from a model hub), one inter-op
+     * thread, and as many intra-op threads per forward pass as leave each of the {@code lanes} batches running at once
+     * its share of the cores.
+     */
+    public static void prepareDjl(int lanes) {
         setIfAbsent("ai.djl.offline", "true");
-        setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(Runtime.getRuntime().availableProcessors()));
+        setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(io.polyphony.ingest.embed.Lanes.threadsPerLane(lanes)));
         setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
     }
 

@@ -50,9 +50,29 @@ public record PolyphonyProperties(Path modelsDir, @DefaultValue("./data") Path d
      * @param batchSize sequences per forward pass (after length bucketing)
      * @param precision {@code fp32} or {@code bf16} for every BERT model, over the model folders' {@code option.precision};
      *                  empty (the default): as the folders say ({@code auto}: bf16 where the processor has it)
+     * @param lanes     batches embedded at once, each on its own thread with {@code cores / lanes} libtorch threads;
+     *                  0 (the default): one per core
+     * @param moduleCache folder where TorchScript modules generated from ONNX weights are kept between runs;
+     *                    {@code auto} (the default): {@code $XDG_CACHE_HOME/polyphony-ingest/modules}, else
+     *                    {@code ~/.cache/polyphony-ingest/modules}; {@code none}: generate at every start
      */
-    public record Embedding(@DefaultValue("minilm-bge-ensemble") String model, @DefaultValue("32") int batchSize,
-                            @DefaultValue("") String precision) {
+    public record Embedding(@DefaultValue("minilm-bge-ensemble") String model, @DefaultValue("16") int batchSize,
+                            @DefaultValue("") String precision, @DefaultValue("0") int lanes,
+                            @DefaultValue("auto") String moduleCache) {
+
+        /** The module cache folder, or null for none. */
+        public Path moduleCacheDir() {
+            String v = moduleCache == null ? "" : moduleCache.strip();
+            if (v.equals("none")) {
+                return null;
+            }
+            if (v.isEmpty() || v.equals("auto")) {
+                String xdg = System.getenv("XDG_CACHE_HOME");
+                Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+                return base.resolve("polyphony-ingest").resolve("modules");
+            }
+            return Path.of(v);
+        }
     }
 
     /**

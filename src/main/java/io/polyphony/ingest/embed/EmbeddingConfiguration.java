@@ -2,6 +2,7 @@ package io.polyphony.ingest.embed;
 
 import io.polyphony.ingest.PolyphonyApplication;
 import io.polyphony.ingest.PolyphonyProperties;
+import io.polyphony.ingest.embed.bert.ModuleCache;
 import java.nio.file.Path;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -50,15 +51,19 @@ public class EmbeddingConfiguration {
         Path home = new ApplicationHome(PolyphonyApplication.class).getDir().toPath();
         Path models = ModelsDirectory.resolve(props.modelsDir(), home);
         String precision = props.embedding().precision();
-        return new ModelLoader(models, props.embedding().batchSize(), precision.isBlank() ? null : Precision.parse(precision));
+        int lanes = Lanes.resolve(props.embedding().lanes());
+        PolyphonyApplication.prepareDjl(lanes); // before anything loads DJL's engine
+        Path cache = props.embedding().moduleCacheDir();
+        return new ModelLoader(models, props.embedding().batchSize(), precision.isBlank() ? null : Precision.parse(precision),
+                lanes, cache == null ? ModuleCache.none() : ModuleCache.at(cache));
     }
 
     private static Embedder load(ModelLoader loader, PolyphonyProperties props) {
-        PolyphonyApplication.prepareDjl();
         long start = System.nanoTime();
         Embedder e = loader.load(props.embedding().model());
-        log.info("model {} loaded in {} ms: {} dims, {} tokens max", e.info().name(),
-                (System.nanoTime() - start) / 1_000_000, e.info().dimensions(), e.info().maxTokens());
+        log.info("model {} loaded in {} ms: {} dims, {} tokens max; {} batch(es) of {} at once, {} libtorch thread(s) each",
+                e.info().name(), (System.nanoTime() - start) / 1_000_000, e.info().dimensions(), e.info().maxTokens(),
+                loader.lanes(), props.embedding().batchSize(), System.getProperty("ai.djl.pytorch.num_threads"));
         return e;
     }
 

@@ -15,13 +15,17 @@ public final class EnsembleEmbedder implements Embedder {
     private final ModelInfo info;
     private final float scale;
     private final int batchSize;
+    private final Lanes lanes;
 
     public EnsembleEmbedder(String name, List<Embedder> members) {
-        this(name, members, 32);
+        this(name, members, 32, Lanes.of(1));
     }
 
-    /** {@code batchSize}: texts per batch that every member embeds before the next batch. */
-    public EnsembleEmbedder(String name, List<Embedder> members, int batchSize) {
+    /**
+     * {@code batchSize}: texts per batch that every member embeds in turn; {@code lanes}: batches that run at once
+     * (each on its own thread, every member inside it).
+     */
+    public EnsembleEmbedder(String name, List<Embedder> members, int batchSize, Lanes lanes) {
         if (members.isEmpty()) {
             throw new IllegalArgumentException("an ensemble needs at least one member");
         }
@@ -31,6 +35,7 @@ public final class EnsembleEmbedder implements Embedder {
         this.info = new ModelInfo(name, dims, maxTokens);
         this.scale = (float) (1.0 / Math.sqrt(members.size()));
         this.batchSize = batchSize;
+        this.lanes = lanes;
     }
 
     @Override
@@ -50,8 +55,8 @@ public final class EnsembleEmbedder implements Embedder {
     }
 
     /**
-     * Batch by batch (texts of similar length together): every member embeds a batch before the next one starts, so
-     * progress moves per batch and a search waits for at most one member's batch.
+     * Batch by batch (texts of similar length together), up to one batch per lane at once; in a batch every member
+     * embeds in turn, and progress moves per batch.
      */
     @Override
     public List<float[]> embed(List<String> texts, IntConsumer embedded) {
@@ -62,31 +67,39 @@ public final class EnsembleEmbedder implements Embedder {
                 throw new TokenLimitExceededException(info.name(), i, lengths[i], info.maxTokens());
             }
         }
-        return java.util.Arrays.asList(LengthBuckets.run(lengths, batchSize, idx -> {
-            List<String> batch = new ArrayList<>(idx.length);
-            for (int i : idx) {
-                batch.add(texts.get(i));
+        try {
+            return java.util.Arrays.asList(LengthBuckets.run(lengths, batchSize, lanes, idx -> batch(texts, idx, embedded)));
+        } finally {
+            if (!Lanes.onLane()) {
+                NativeMemory.trim();
             }
-            List<List<float[]>> parts = new ArrayList<>();
-            for (Embedder m : members) {
-                parts.add(m.embed(batch));
-            }
-            float[][] out = new float[idx.length][];
-            for (int i = 0; i < idx.length; i++) {
-                float[] v = new float[info.dimensions()];
-                int off = 0;
-                for (List<float[]> p : parts) {
-                    float[] u = p.get(i);
-                    for (int j = 0; j < u.length; j++) {
-                        v[off + j] = u[j] * scale;
-                    }
-                    off += u.length;
+        }
+    }
+
+    private float[][] batch(List<String> texts, int[] idx, IntConsumer embedded) {
+        List<String> batch = new ArrayList<>(idx.length);
+        for (int i : idx) {
+            batch.add(texts.get(i));
+        }
+        List<List<float[]>> parts = new ArrayList<>();
+        for (Embedder m : members) {
+            parts.add(m.embed(batch));
+        }
+        float[][] out = new float[idx.length][];
+        for (int i = 0; i < idx.length; i++) {
+            float[] v = new float[info.dimensions()];
+            int off = 0;
+            for (List<float[]> p : parts) {
+                float[] u = p.get(i);
+                for (int j = 0; j < u.length; j++) {
+                    v[off + j] = u[j] * scale;
                 }
-                out[i] = v;
+                off += u.length;
             }
-            embedded.accept(idx.length);
-            return out;
-        }));
+            out[i] = v;
+        }
+        embedded.accept(idx.length);
+        return out;
     }
 
     @Override

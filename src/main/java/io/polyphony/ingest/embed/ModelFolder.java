@@ -52,6 +52,30 @@ public record ModelFolder(String name, Path dir, Properties properties) {
         return properties.getProperty(key);
     }
 
+    /**
+     * What identifies a file's content without reading it: its address, length and modification time (for a classpath
+     * resource in a jar, the entry's size and CRC-32).
+     */
+    public String identity(String ref) throws IOException {
+        if (ref.startsWith("classpath:")) {
+            String resource = ref.substring("classpath:".length());
+            java.net.URL url = ModelFolder.class.getClassLoader().getResource(resource);
+            if (url == null) {
+                throw new FileNotFoundException("model '" + name + "': classpath resource " + resource + " not found");
+            }
+            java.net.URLConnection c = url.openConnection();
+            if (c instanceof java.net.JarURLConnection jar) {
+                // an entry of a jar (the artifact's version is in the jar's name): its size and CRC-32 do not change when
+                // the application's own jar is rebuilt around it
+                java.util.jar.JarEntry entry = jar.getJarEntry();
+                return url + "|" + entry.getSize() + "|" + Long.toHexString(entry.getCrc());
+            }
+            return url + "|" + c.getContentLengthLong() + "|" + c.getLastModified();
+        }
+        Path p = dir.resolve(ref).normalize().toAbsolutePath();
+        return p + "|" + Files.size(p) + "|" + Files.getLastModifiedTime(p).toMillis();
+    }
+
     public InputStream openFile(String ref) throws IOException {
         if (ref.startsWith("classpath:")) {
             String resource = ref.substring("classpath:".length());

@@ -1,6 +1,7 @@
 package io.polyphony.ingest.embed;
 
 import io.polyphony.ingest.embed.bert.BertEncoder;
+import io.polyphony.ingest.embed.bert.ModuleCache;
 import io.polyphony.ingest.embed.bert.BertWeights;
 import io.polyphony.ingest.embed.bert.OnnxBertEmbedder;
 import io.polyphony.ingest.embed.onnx.OnnxGraph;
@@ -29,21 +30,40 @@ public final class ModelLoader {
     private final Path modelsDir;
     private final int batchSize;
     private final Precision precisionOverride;
+    private final Lanes lanes;
+    private final ModuleCache cache;
 
+    /** One lane per core. */
     public ModelLoader(Path modelsDir, int batchSize) {
         this(modelsDir, batchSize, null);
     }
 
     /** With every BERT model at this precision, whatever the folders' {@code option.precision} say (benchmarks, tests). */
     public ModelLoader(Path modelsDir, int batchSize, Precision precisionOverride) {
+        this(modelsDir, batchSize, precisionOverride, Lanes.resolve(0));
+    }
+
+    /** {@code lanes}: batches the models it loads embed at once ({@link Lanes}; threads shared by those models). */
+    public ModelLoader(Path modelsDir, int batchSize, Precision precisionOverride, int lanes) {
+        this(modelsDir, batchSize, precisionOverride, lanes, ModuleCache.none());
+    }
+
+    /** {@code cache}: where generated modules are kept between runs. */
+    public ModelLoader(Path modelsDir, int batchSize, Precision precisionOverride, int lanes, ModuleCache cache) {
         this.modelsDir = modelsDir;
         this.batchSize = batchSize;
         this.precisionOverride = precisionOverride;
+        this.lanes = Lanes.of(lanes);
+        this.cache = cache;
     }
 
     /** This loader with every BERT model at {@code p}. */
     public ModelLoader withPrecision(Precision p) {
-        return new ModelLoader(modelsDir, batchSize, p);
+        return new ModelLoader(modelsDir, batchSize, p, lanes.count(), cache);
+    }
+
+    public int lanes() {
+        return lanes.count();
     }
 
     public Embedder load(String name) {
@@ -83,6 +103,15 @@ public final class ModelLoader {
         Precision precision = precisionOverride != null ? precisionOverride : Precision.parse(folder.option("precision", "auto"));
         try {
             long t0 = System.nanoTime();
+            String key = cache.enabled() ? ModuleCache.key(folder.name() + "-" + precision.label(), folder.identity(file),
+                    String.join("|", "heads=" + heads, "eps=" + eps, "pooling=" + pooling)) : null;
+            BertEncoder encoder = key == null ? null : BertEncoder.loadCached(cache, key, folder.name(), precision).orElse(null);
+            if (encoder != null) {
+                log.info("model {}: {} layers in one TorchScript module, {} (option.precision {}; processor {}); loaded from {}"
+                                + " in {} ms", folder.name(), encoder.layerCount(), precision.label(), precisionLabel(folder),
+                        Precision.cpuModel(), cache.dir(), (System.nanoTime() - t0) / 1_000_000);
+                return new OnnxBertEmbedder(folder.name(), tokenizer, encoder, maxTokens, batchSize, lanes);
+            }
             Map<String, ByteBuffer> data = new HashMap<>();
             BertWeights weights;
             try (InputStream in = folder.openFile(file)) {
@@ -99,16 +128,21 @@ public final class ModelLoader {
                 throw new IllegalArgumentException(folder.name() + ": weight " + n + " is not float32 data in " + file);
             });
             long t1 = System.nanoTime();
-            BertEncoder encoder = BertEncoder.load(folder.name(), weights, data, heads, eps, pooling, precision);
+            encoder = key == null ? BertEncoder.load(folder.name(), weights, data, heads, eps, pooling, precision)
+                    : BertEncoder.generateCached(cache, key, folder.name(), weights, data, heads, eps, pooling, precision);
             log.info("model {}: {} layers in one TorchScript module, {} (option.precision {}; processor {}); weights read"
-                            + " in {} ms, module built and loaded in {} ms", folder.name(), encoder.layerCount(), precision.label(),
-                    precisionOverride != null ? precisionOverride.label() : folder.option("precision", "auto"),
-                    Precision.cpuModel(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
-            return new OnnxBertEmbedder(folder.name(), tokenizer, encoder, maxTokens, batchSize);
+                            + " in {} ms, module built and loaded in {} ms{}", folder.name(), encoder.layerCount(), precision.label(),
+                    precisionLabel(folder), Precision.cpuModel(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000,
+                    key == null ? "" : " (kept in " + cache.dir() + ")");
+            return new OnnxBertEmbedder(folder.name(), tokenizer, encoder, maxTokens, batchSize, lanes);
         } catch (IOException | RuntimeException e) {
             tokenizer.close();
             throw e;
         }
+    }
+
+    private String precisionLabel(ModelFolder folder) {
+        return precisionOverride != null ? precisionOverride.label() : folder.option("precision", "auto");
     }
 
     private Embedder loadEnsemble(ModelFolder folder) {
@@ -120,7 +154,7 @@ public final class ModelLoader {
                 }
                 members.add(loadFolder(member.trim()));
             }
-            return new EnsembleEmbedder(folder.name(), members, batchSize);
+            return new EnsembleEmbedder(folder.name(), members, batchSize, lanes);
         } catch (RuntimeException e) {
             members.forEach(Embedder::close);
             throw e;

@@ -39,4 +39,26 @@ class LengthBucketsTests {
     void batchSizeMustBePositive() {
         assertThatThrownBy(() -> LengthBuckets.batches(new int[] {1}, 0)).hasMessage("batchSize must be greater than zero");
     }
+
+    @Test
+    void lanesGetBatchesOfEvenSizeInAMultipleOfTheirCount() {
+        int[] lengths = new int[200];
+        for (int i = 0; i < lengths.length; i++) {
+            lengths[i] = (i * 37) % 120;
+        }
+        List<int[]> two = LengthBuckets.batches(lengths, 16, 2);
+        assertThat(two).hasSize(14);
+        assertThat(two).allSatisfy(b -> assertThat(b.length).isBetween(14, 15));
+        assertThat(two.stream().flatMapToInt(java.util.Arrays::stream).sorted().toArray())
+                .isEqualTo(java.util.stream.IntStream.range(0, 200).toArray());
+        // still shortest first, one batch after the other
+        for (int i = 1; i < two.size(); i++) {
+            int last = lengths[two.get(i - 1)[two.get(i - 1).length - 1]];
+            assertThat(lengths[two.get(i)[0]]).isGreaterThanOrEqualTo(last);
+        }
+        assertThat(LengthBuckets.batches(lengths, 16, 1)).hasSize(13);
+        assertThat(LengthBuckets.batches(new int[10], 16, 2)).hasSize(1);
+        assertThat(LengthBuckets.batches(new int[17], 16, 2)).extracting(b -> b.length).containsExactly(9, 8);
+        assertThat(LengthBuckets.batches(new int[0], 16, 2)).isEmpty();
+    }
 }

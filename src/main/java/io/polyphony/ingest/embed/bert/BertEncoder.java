@@ -37,12 +37,12 @@ public final class BertEncoder implements AutoCloseable {
     private final int maxPositions;
     private final Precision precision;
 
-    private BertEncoder(Model model, BertWeights w, Precision precision) {
+    private BertEncoder(Model model, ModuleCache.Dimensions d, Precision precision) {
         this.model = model;
-        this.hidden = w.hidden();
-        this.intermediate = w.intermediate();
-        this.layers = w.layers();
-        this.maxPositions = w.maxPositions();
+        this.hidden = d.hidden();
+        this.intermediate = d.intermediate();
+        this.layers = d.layers();
+        this.maxPositions = d.maxPositions();
         this.precision = precision;
     }
 
@@ -66,11 +66,69 @@ public final class BertEncoder implements AutoCloseable {
                 model.close();
                 throw new IOException("the generated TorchScript module of " + name + " did not load: " + e.getMessage(), e);
             }
-            return new BertEncoder(model, w, precision);
+            BertEncoder encoder = new BertEncoder(model, ModuleCache.Dimensions.of(w), precision);
+            encoder.warmUp();
+            return encoder;
         } finally {
             Files.deleteIfExists(file);
             Files.deleteIfExists(dir);
         }
+    }
+
+    /** The module of cache entry {@code key}, if the cache has it; an entry that does not load is deleted. */
+    public static java.util.Optional<BertEncoder> loadCached(ModuleCache cache, String key, String name, Precision precision) {
+        java.util.Optional<ModuleCache.Dimensions> d = cache.find(key);
+        if (d.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(loadFile(cache, key, name, d.get(), precision));
+        } catch (IOException e) {
+            cache.evict(key);
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** Generates the module into cache entry {@code key}, then loads it from there. */
+    public static BertEncoder generateCached(ModuleCache cache, String key, String name, BertWeights w,
+                                             Map<String, ByteBuffer> data, int heads, float eps, Pooling pooling,
+                                             Precision precision) throws IOException {
+        if (w.hidden() % heads != 0) {
+            throw new IllegalArgumentException("hidden size " + w.hidden() + " is not divisible by " + heads + " heads");
+        }
+        ModuleCache.Dimensions d = ModuleCache.Dimensions.of(w);
+        cache.store(key, d, file -> BertModule.write(file, w, data, heads, eps, pooling, precision));
+        try {
+            return loadFile(cache, key, name, d, precision);
+        } catch (IOException e) {
+            cache.evict(key);
+            throw e;
+        }
+    }
+
+    private static BertEncoder loadFile(ModuleCache cache, String key, String name, ModuleCache.Dimensions d,
+                                        Precision precision) throws IOException {
+        Model model = Model.newInstance(name, Device.cpu(), "PyTorch");
+        try {
+            model.load(cache.dir(), key);
+            BertEncoder encoder = new BertEncoder(model, d, precision);
+            encoder.warmUp();
+            return encoder;
+        } catch (MalformedModelException | IOException | RuntimeException e) {
+            model.close();
+            throw new IOException("the cached TorchScript module " + cache.dir().resolve(key + ".pt") + " of " + name
+                    + " did not load: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Two small forward passes: libtorch's graph executor profiles a module's first runs and optimises it after them,
+     * which made the first real batch about 0.7 s slower; here that happens while the model loads.
+     */
+    private void warmUp() {
+        long[][] ids = {{101, 2023, 2003, 102}, {101, 102}};
+        encode(ids);
+        encode(ids);
     }
 
     public int dimensions() {

@@ -1,6 +1,7 @@
 package io.polyphony.ingest.embed.bert;
 
 import io.polyphony.ingest.embed.Embedder;
+import io.polyphony.ingest.embed.Lanes;
 import io.polyphony.ingest.embed.LengthBuckets;
 import io.polyphony.ingest.embed.ModelInfo;
 import io.polyphony.ingest.embed.NativeMemory;
@@ -18,8 +19,14 @@ public final class OnnxBertEmbedder implements Embedder {
     private final Tokenizer tokenizer;
     private final BertEncoder encoder;
     private final int batchSize;
+    private final Lanes lanes;
 
     public OnnxBertEmbedder(String name, Tokenizer tokenizer, BertEncoder encoder, int maxTokens, int batchSize) {
+        this(name, tokenizer, encoder, maxTokens, batchSize, Lanes.of(1));
+    }
+
+    /** {@code lanes}: batches whose forward passes may run at once (the encoder is safe to call from several threads). */
+    public OnnxBertEmbedder(String name, Tokenizer tokenizer, BertEncoder encoder, int maxTokens, int batchSize, Lanes lanes) {
         if (maxTokens > encoder.maxPositions()) {
             throw new IllegalArgumentException("model " + name + ": maxTokens " + maxTokens
                     + " exceeds its " + encoder.maxPositions() + " position embeddings");
@@ -28,6 +35,7 @@ public final class OnnxBertEmbedder implements Embedder {
         this.tokenizer = tokenizer;
         this.encoder = encoder;
         this.batchSize = batchSize;
+        this.lanes = lanes;
     }
 
     @Override
@@ -61,22 +69,24 @@ public final class OnnxBertEmbedder implements Embedder {
         return ids;
     }
 
-    /** Embeds already tokenised texts, one batch at a time under the model's lock. */
+    /** Embeds already tokenised texts, batches on the lanes; the batches' native memory is handed back at the end. */
     private float[][] embedIds(long[][] ids, IntConsumer embedded) {
         int[] lengths = Arrays.stream(ids).mapToInt(a -> a.length).toArray();
-        return LengthBuckets.run(lengths, batchSize, idx -> {
-            long[][] batch = new long[idx.length][];
-            for (int j = 0; j < idx.length; j++) {
-                batch[j] = ids[idx[j]];
-            }
-            float[][] vectors;
-            synchronized (encoder) {
-                vectors = encoder.encode(batch);
+        try {
+            return LengthBuckets.run(lengths, batchSize, lanes, idx -> {
+                long[][] batch = new long[idx.length][];
+                for (int j = 0; j < idx.length; j++) {
+                    batch[j] = ids[idx[j]];
+                }
+                float[][] vectors = encoder.encode(batch);
+                embedded.accept(idx.length);
+                return vectors;
+            });
+        } finally {
+            if (!Lanes.onLane()) {
                 NativeMemory.trim();
             }
-            embedded.accept(idx.length);
-            return vectors;
-        });
+        }
     }
 
     @Override
