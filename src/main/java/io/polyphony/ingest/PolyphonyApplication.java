@@ -15,7 +15,8 @@ public class PolyphonyApplication {
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
         JvmHeap.limitFreeHeap();
         SpringApplication app = new SpringApplication(PolyphonyApplication.class);
-        app.addInitializers(io.polyphony.ingest.embed.EmbeddingConfiguration.preloadFor(args));
+        app.addInitializers(io.polyphony.ingest.embed.EmbeddingConfiguration.preloadFor(args),
+                io.polyphony.ingest.job.IngestJobConfiguration.preloadFor(args));
         boolean serve = args.length > 0 && args[0].equals("serve");
         // only `serve` starts the web server; every other command runs and exits
         app.setWebApplicationType(serve ? WebApplicationType.SERVLET : WebApplicationType.NONE);

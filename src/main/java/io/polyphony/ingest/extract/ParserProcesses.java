@@ -27,6 +27,8 @@ import org.apache.tika.pipes.PipesResult;
 import org.apache.tika.pipes.emitter.EmitKey;
 import org.apache.tika.pipes.fetcher.FetchKey;
 import org.apache.tika.sax.BasicContentHandlerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Tika's parsers in pooled child JVMs ({@link PipesParser}), so that a hostile document's expansion, a parser that
@@ -63,11 +65,13 @@ public final class ParserProcesses implements AutoCloseable {
         }
     }
 
+    private static final Logger log = LoggerFactory.getLogger(ParserProcesses.class);
     private static final String FETCHER = "file";
 
     private final Settings settings;
     private final Path configDir;
     private final PipesParser pipes;
+    private volatile boolean closed;
 
     public ParserProcesses(Settings settings) {
         this.settings = settings;
@@ -105,12 +109,47 @@ public final class ParserProcesses implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts a parser process now, on another thread, by parsing a one-line document, so that the first real document
+     * does not wait the seconds a JVM takes to start (a command that is about to ingest calls this while it starts).
+     */
+    public void warmUp() {
+        Thread t = new Thread(() -> {
+            Path file = null;
+            try {
+                file = Files.createTempFile(configDir, "warm-up-", ".html");
+                Files.writeString(file, "<html><body><p>warm-up</p></body></html>", StandardCharsets.UTF_8);
+                long t0 = System.nanoTime();
+                Object r = parse(file, "warm-up.html");
+                log.debug("parser process warmed up in {} ms", (System.nanoTime() - t0) / 1_000_000);
+                if (r instanceof Problem p && !closed) {
+                    log.warn("the parser process did not start ahead of the first document: {}", p);
+                }
+            } catch (IOException | RuntimeException e) {
+                if (closed) {
+                    return;
+                }
+                log.warn("the parser process did not start ahead of the first document: {}", e.toString());
+            } finally {
+                if (file != null) {
+                    try {
+                        Files.deleteIfExists(file);
+                    } catch (IOException ignored) {
+                        // a temporary file in a temporary folder
+                    }
+                }
+            }
+        }, "parser-warm-up");
+        t.setDaemon(true);
+        t.start();
+    }
+
     public Settings settings() {
         return settings;
     }
 
     private static List<String> childJvmArgs(Settings s) {
-        List<String> args = new ArrayList<>(List.of("-Xmx" + s.heapBytes() / 1024 / 1024 + "m", "-XX:+UseSerialGC", "-Xss4m", "-Dlogback.configurationFile=polyphony-parser-logback.xml",
+        List<String> args = new ArrayList<>(List.of("-Xmx" + s.heapBytes() / 1024 / 1024 + "m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss4m", "-Dlogback.configurationFile=polyphony-parser-logback.xml",
                 "-Dai.djl.offline=true"));
         bootJar().ifPresent(jar -> args.addAll(List.of("-cp", jar.toString(), "-Dloader.main=" + ParserChild.class.getName(),
                 "org.springframework.boot.loader.launch.PropertiesLauncher")));
@@ -227,6 +266,7 @@ public final class ParserProcesses implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         try {
             pipes.close();
         } catch (IOException e) {

@@ -20,15 +20,41 @@ public final class EmbeddedRedis implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedRedis.class);
 
-    private final RedisServer server;
+    private final java.util.concurrent.CompletableFuture<RedisServer> server;
     private final int port;
 
-    private EmbeddedRedis(RedisServer server, int port) {
+    private EmbeddedRedis(java.util.concurrent.CompletableFuture<RedisServer> server, int port) {
         this.server = server;
         this.port = port;
     }
 
+    /** Starts the server (or finds it running) and returns once it answers. */
     public static EmbeddedRedis start(Path dir, int port) {
+        EmbeddedRedis r = startInBackground(dir, port);
+        r.port();
+        return r;
+    }
+
+    /**
+     * Starts the server on another thread (extracting the binary and starting it take about a second), so a command
+     * can go on starting; {@link #port} waits for it and rethrows what went wrong.
+     */
+    public static EmbeddedRedis startInBackground(Path dir, int port) {
+        java.util.concurrent.CompletableFuture<RedisServer> f = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                f.complete(startNow(dir, port));
+            } catch (RuntimeException | Error e) {
+                f.completeExceptionally(e);
+            }
+        }, "embedded-redis-start");
+        t.setDaemon(true);
+        t.start();
+        return new EmbeddedRedis(f, port);
+    }
+
+    /** The server this process started, or null when one already running is reused. */
+    private static RedisServer startNow(Path dir, int port) {
         Path abs = dir.toAbsolutePath().normalize();
         try {
             Files.createDirectories(abs);
@@ -39,7 +65,7 @@ public final class EmbeddedRedis implements AutoCloseable {
         if (running != null) {
             if (Path.of(running).normalize().equals(abs)) {
                 log.info("reusing the redis-server already running on port {} for {}", port, abs);
-                return new EmbeddedRedis(null, port);
+                return null;
             }
             throw new IllegalStateException("port " + port + " is used by another Redis (data in " + running
                     + "); set polyphony.redis.embedded-port or REDIS_URL");
@@ -53,7 +79,7 @@ public final class EmbeddedRedis implements AutoCloseable {
                 .build();
         server.start();
         log.info("embedded redis-server started on 127.0.0.1:{} with append-only data in {}", port, abs);
-        return new EmbeddedRedis(server, port);
+        return server;
     }
 
     /** The data folder of a Redis answering on the port, or null when none answers. */
@@ -67,14 +93,29 @@ public final class EmbeddedRedis implements AutoCloseable {
         }
     }
 
+    /** The port, once the server answers on it. */
     public int port() {
+        try {
+            server.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
         return port;
     }
 
     @Override
     public void close() {
-        if (server != null) {
-            server.stop();
+        RedisServer s;
+        try {
+            s = server.join();
+        } catch (RuntimeException e) {
+            return; // never started
+        }
+        if (s != null) {
+            s.stop();
         }
     }
 }

@@ -16,7 +16,8 @@ public class RedisConfiguration {
     @Bean(destroyMethod = "close")
     @Lazy
     public EmbeddedRedis embeddedRedis(PolyphonyProperties props) {
-        return EmbeddedRedis.start(props.dataDir().resolve("redis"), props.redis().embeddedPort());
+        // starts on its own thread; the first connection waits for it
+        return EmbeddedRedis.startInBackground(props.dataDir().resolve("redis"), props.redis().embeddedPort());
     }
 
     /** {@code REDIS_URL}: a standalone server or any node of a cluster (detected); empty: the embedded server. */

@@ -57,6 +57,23 @@ class ParserProcessesTests {
     }
 
     @Test
+    void aWarmedUpPoolParsesTheNextDocumentAndAPoolClosedWhileWarmingUpSaysNothing() throws IOException {
+        ExtractionLimits limits = ExtractionLimits.defaults().withTimeout(TIMEOUT);
+        ParserProcesses.Settings settings = new ParserProcesses.Settings(1, 128L * 1024 * 1024, TIMEOUT, limits.maxChars(),
+                Duration.ofMinutes(1));
+        try (ParserProcesses warm = new ParserProcesses(settings); TextExtractor ex = new TextExtractor(limits, warm)) {
+            warm.warmUp();
+            // waits for the warm-up's parse to hand the child over, then uses the same child
+            Extraction e = ex.extract(TestDocuments.docx(dir, "warm.docx", "Minutes", "warm child parses"));
+            assertThat(e.ok()).as("%s", e.problem()).isTrue();
+            assertThat(e.text()).contains("warm child parses");
+        }
+        ParserProcesses closing = new ParserProcesses(settings);
+        closing.warmUp();
+        closing.close(); // the warm-up's parse fails quietly; nothing is left running
+    }
+
+    @Test
     void aMockDocumentParsesInTheChild() throws IOException {
         Extraction e = extractor.extract(mock("fine.xml", ""));
         assertThat(e.mediaType()).isEqualTo("application/mock+xml");
