@@ -41,10 +41,12 @@ public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
     private final UploadArchive archive;
     private final MemoryGuard memory;
     private final RoomBudget budget;
+    private final PendingChunks pending;
 
-    public EmbedAndStoreWriter(Embedder embedder, RoomIndex rooms, Retrying retrying, FileResults results,
-                               IngestProgress progress, IngestMetrics metrics, UploadArchive archive,
-                               MemoryGuard memory, RoomBudget budget, long jobInstanceId, long jobExecutionId) {
+    EmbedAndStoreWriter(Embedder embedder, RoomIndex rooms, Retrying retrying, FileResults results,
+                        IngestProgress progress, IngestMetrics metrics, UploadArchive archive,
+                        MemoryGuard memory, RoomBudget budget, PendingChunks pending, long jobInstanceId, long jobExecutionId) {
+        this.pending = pending;
         this.memory = memory;
         this.budget = budget;
         this.metrics = metrics;
@@ -60,6 +62,14 @@ public class EmbedAndStoreWriter implements ItemWriter<PreparedFile> {
 
     @Override
     public void write(Chunk<? extends PreparedFile> items) {
+        try {
+            writeAll(items);
+        } finally {
+            pending.clear(); // the next transaction's budget checks count the rooms as they are now
+        }
+    }
+
+    private void writeAll(Chunk<? extends PreparedFile> items) {
         List<PreparedFile> toEmbed = items.getItems().stream().filter(PreparedFile::needsEmbedding).map(p -> (PreparedFile) p).toList();
         List<List<float[]>> vectors = embed(toEmbed);
         List<FileResult> done = new ArrayList<>();

@@ -36,9 +36,13 @@ public class FileToChunksProcessor implements ItemProcessor<FileTask, PreparedFi
     private final RoomBudget budget;
 
     private final IngestProgress progress;
+    private final PendingChunks pending;
 
-    public FileToChunksProcessor(TextExtractor extractor, TextChunker chunker, ChunkSampler sampler, RoomIndex rooms,
-                                 Retrying retrying, ModelInfo model, String run, RoomBudget budget, IngestProgress progress) {
+    /** {@code pending}: shared with the step's writer, which clears it after each transaction. */
+    FileToChunksProcessor(TextExtractor extractor, TextChunker chunker, ChunkSampler sampler, RoomIndex rooms,
+                          Retrying retrying, ModelInfo model, String run, RoomBudget budget, IngestProgress progress,
+                          PendingChunks pending) {
+        this.pending = pending;
         this.budget = budget;
         this.progress = progress;
         this.extractor = extractor;
@@ -96,13 +100,15 @@ public class FileToChunksProcessor implements ItemProcessor<FileTask, PreparedFi
         int adding = selection.kept().length;
         int replacing = stored.map(RoomIndex.StoredDocument::chunks).orElse(0);
         if (budget.maxChunks() > 0) {
-            // refused before it is embedded; the write script checks again, atomically, when it writes
+            // refused before it is embedded, counting what this transaction's earlier files will add; the write script
+            // checks again, atomically, when it writes
             String held = retrying.call("reading room " + task.room(), () -> rooms.meta(task.room()).get("chunks"));
-            int roomChunks = held == null ? 0 : Integer.parseInt(held);
+            int roomChunks = (held == null ? 0 : Integer.parseInt(held)) + pending.of(task.room());
             if (budget.refuses(roomChunks, replacing, adding)) {
                 return PreparedFile.decided(FileResult.of(task, budget.refusal(task.room(), roomChunks, adding,
                         roomChunks - replacing + adding)), task);
             }
+            pending.add(task.room(), adding - replacing);
         }
         PreparedFile prepared = new PreparedFile(task, docId, e.sha256(), e.bytes(), selection.apply(chunks),
                 chunks.size(), selection.describe(), null);

@@ -89,7 +89,7 @@ public class IngestJobConfiguration {
     @StepScope
     public FileToChunksProcessor fileToChunksProcessor(TextExtractor textExtractor, Embedder embedder, RoomIndex roomIndex,
                                                        Retrying redisRetrying, PolyphonyProperties props,
-                                                       IngestProgress progress,
+                                                       IngestProgress progress, PendingChunks pendingChunks,
                                                        @Value("#{stepExecution}") StepExecution stepExecution,
                                                        @Value("#{jobParameters['" + MAX_FILE_BYTES + "']}") Long maxFileBytes,
                                                        @Value("#{jobParameters['" + MAX_CHUNKS_PER_FILE + "']}") Long maxChunksPerFile,
@@ -102,7 +102,14 @@ public class IngestJobConfiguration {
         RoomBudget budget = roomBudget(props, maxChunksPerRoom);
         return new FileToChunksProcessor(extractor, chunker, new ChunkSampler(perFile, Math.min(10, perFile)),
                 roomIndex, redisRetrying, embedder.info(), Long.toString(stepExecution.getJobExecution().getJobInstance().getId()),
-                budget, progress);
+                budget, progress, pendingChunks);
+    }
+
+    /** What the files accepted into the current transaction will add to their rooms (processor and writer share it). */
+    @Bean
+    @StepScope
+    PendingChunks pendingChunks() {
+        return new PendingChunks();
     }
 
     @Bean
@@ -110,11 +117,12 @@ public class IngestJobConfiguration {
     public EmbedAndStoreWriter embedAndStoreWriter(Embedder embedder, RoomIndex roomIndex, Retrying redisRetrying,
                                                    FileResults fileResults, IngestProgress progress, IngestMetrics metrics,
                                                    UploadArchive uploadArchive, MemoryGuard memoryGuard, PolyphonyProperties props,
+                                                   PendingChunks pendingChunks,
                                                    @Value("#{jobParameters['" + MAX_CHUNKS_PER_ROOM + "']}") Long maxChunksPerRoom,
                                                    @Value("#{stepExecution}") StepExecution stepExecution) {
         RoomBudget budget = roomBudget(props, maxChunksPerRoom);
         return new EmbedAndStoreWriter(embedder, roomIndex, redisRetrying, fileResults, progress, metrics, uploadArchive,
-                memoryGuard, budget,
+                memoryGuard, budget, pendingChunks,
                 stepExecution.getJobExecution().getJobInstance().getId(), stepExecution.getJobExecution().getId());
     }
 

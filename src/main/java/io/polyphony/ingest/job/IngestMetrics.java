@@ -44,6 +44,11 @@ public class IngestMetrics implements JobExecutionListener {
         }
     }
 
+    /** Chunks embedded since this process started. */
+    long chunksEmbedded() {
+        return (long) chunksEmbedded.count();
+    }
+
     void written(long bytes) {
         bytesWritten.increment(bytes);
     }

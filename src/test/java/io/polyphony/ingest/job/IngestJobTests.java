@@ -53,6 +53,12 @@ class IngestJobTests {
     io.polyphony.ingest.budget.Evictions evictions;
     @Autowired
     IngestProgress progress;
+    @Autowired
+    IngestMetrics metrics;
+    @Autowired
+    io.polyphony.ingest.PolyphonyProperties props;
+    @Autowired
+    io.polyphony.ingest.embed.Embedder embedder;
 
     @TempDir
     Path uploads;
@@ -385,6 +391,30 @@ class IngestJobTests {
         assertThat(m.matches()).as(full.message()).isTrue();
         assertThat(Integer.parseInt(m.group(1))).isIn(0, first);
         assertThat(Integer.parseInt(m.group(3))).isEqualTo(Integer.parseInt(m.group(1)) + Integer.parseInt(m.group(2)));
+        assertThat(chunkKeys(a)).isEqualTo(first);
+    }
+
+    @Test
+    void aFileThatTheTransactionsEarlierFilesLeaveNoRoomForIsRefusedBeforeItIsEmbedded() throws Exception {
+        Path room = Files.createDirectories(uploads.resolve(a));
+        String text = paragraphs("the agenda", 8);
+        TestDocuments.text(room, "a-first.md", text, UTF_8);
+        TestDocuments.text(room, "b-second.md", text.replace("agenda", "budget"), UTF_8);
+        int k = io.polyphony.ingest.chunk.TextChunker.forModel(props.ingest().chunking(), embedder).chunk(text).size();
+        assertThat(k).isGreaterThan(1);
+        // each fits the budget alone, not both; with 8 files per transaction they are in the same one
+        io.polyphony.ingest.schedule.JobSpec spec = new io.polyphony.ingest.schedule.JobSpec("tight", uploads.resolve("tight.yaml"),
+                uploads, java.util.Optional.empty(), java.util.OptionalLong.empty(), java.util.OptionalInt.empty(),
+                java.util.OptionalInt.of(2 * k - 1), java.util.Optional.empty());
+        long embeddedBefore = metrics.chunksEmbedded();
+        Map<String, FileResult> r = byName(runs.results(runs.runSpec(spec)));
+        int first = r.get("a-first.md").chunks();
+        assertThat(r.get("a-first.md").outcome()).isEqualTo(Outcome.INGESTED);
+        assertThat(first).isEqualTo(k);
+        FileResult full = r.get("b-second.md");
+        assertThat(full.reason()).isEqualTo(Reason.ROOM_FULL);
+        assertThat(full.message()).startsWith("room " + a + " holds " + first + " chunks; this document's ");
+        assertThat(metrics.chunksEmbedded() - embeddedBefore).as("only the first file was embedded").isEqualTo(first);
         assertThat(chunkKeys(a)).isEqualTo(first);
     }
 
