@@ -164,7 +164,7 @@ class ManyServersIT {
         equalsOneIngestOfTheArchive();
     }
 
-    /** Each server stopped with SIGTERM in turn and started again while 60 uploads are worked through. */
+    /** Each server stopped with SIGTERM in turn and started again while 60 uploads, then 30 more, are worked through. */
     @Test
     void aRollingRestartWithSigtermLosesAndDuplicatesNothing() throws Exception {
         int a = RedisTestServer.freePort();
@@ -182,6 +182,9 @@ class ManyServersIT {
         assertThat(serverA.waitFor(60, TimeUnit.SECONDS)).isTrue();
         Process againA = serve("a2", a, "--polyphony.backlog=100");
         waitForHealth(a, againA);
+        // a second wave, so that b still has work when its turn comes (the first can be done by then)
+        uploadAll(new CopyOnWriteArrayList<>(List.of(a, b)), accepted, new AtomicInteger(), "late", FILES / 2);
+        assertThat(accepted).hasSize(FILES + FILES / 2);
         awaitMidRun("b", 3);
         serverB.destroy();
         assertThat(serverB.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -275,9 +278,14 @@ class ManyServersIT {
 
     /** 60 files over 6 rooms, sent to the live servers in turn; a 429 or a dead server means: send it again. */
     private void uploadAll(List<Integer> ports, List<Accepted> accepted, AtomicInteger busy) throws Exception {
-        for (int i = 0; i < FILES; i++) {
+        uploadAll(ports, accepted, busy, "doc", FILES);
+    }
+
+    private void uploadAll(List<Integer> ports, List<Accepted> accepted, AtomicInteger busy, String prefix, int files)
+            throws Exception {
+        for (int i = 0; i < files; i++) {
             String room = "r" + (i % ROOMS);
-            String name = String.format("doc%02d.md", i);
+            String name = String.format("%s%02d.md", prefix, i);
             String content = "# Document " + i + "\n\n" + IngestJobTests.paragraphs("subject " + i, 5);
             for (int attempt = 0; ; attempt++) {
                 assertThat(attempt).as("upload of " + name + " kept failing").isLessThan(200);
