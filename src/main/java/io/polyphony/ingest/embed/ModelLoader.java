@@ -128,8 +128,19 @@ public final class ModelLoader {
                 throw new IllegalArgumentException(folder.name() + ": weight " + n + " is not float32 data in " + file);
             });
             long t1 = System.nanoTime();
-            encoder = key == null ? BertEncoder.load(folder.name(), weights, data, heads, eps, pooling, precision)
-                    : BertEncoder.generateCached(cache, key, folder.name(), weights, data, heads, eps, pooling, precision);
+            if (key != null) {
+                try {
+                    encoder = BertEncoder.generateCached(cache, key, folder.name(), weights, data, heads, eps, pooling, precision);
+                } catch (IOException e) {
+                    // a cache that cannot be written (read-only home, full disk) costs the next start time, not this one
+                    log.warn("model {}: the module cache {} cannot be used ({}); generating the module for this run only",
+                            folder.name(), cache.dir(), e.getMessage());
+                    key = null;
+                }
+            }
+            if (encoder == null) {
+                encoder = BertEncoder.load(folder.name(), weights, data, heads, eps, pooling, precision);
+            }
             log.info("model {}: {} layers in one TorchScript module, {} (option.precision {}; processor {}); weights read"
                             + " in {} ms, module built and loaded in {} ms{}", folder.name(), encoder.layerCount(), precision.label(),
                     precisionLabel(folder), Precision.cpuModel(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000,

@@ -77,6 +77,20 @@ class ModuleCacheTests {
     }
 
     @Test
+    void aCacheThatCannotBeWrittenOnlyCostsTime() throws IOException {
+        Path blocked = Files.writeString(cacheDir.resolve("a-file"), "not a folder");
+        List<float[]> fresh = embedWithoutCache();
+        PolyphonyApplication.prepareDjl();
+        try (Embedder e = new ModelLoader(Path.of("models"), 16, Precision.detect(), 1, ModuleCache.at(blocked.resolve("modules")))
+                .load("all-minilm-l6-v2")) {
+            List<float[]> v = e.embed(TEXTS);
+            for (int i = 0; i < TEXTS.size(); i++) {
+                assertThat(v.get(i)).containsExactly(fresh.get(i));
+            }
+        }
+    }
+
+    @Test
     void theKeyChangesWithTheWeightsAndTheOptions() {
         String base = ModuleCache.key("m-bf16", "jar:a.jar!/m.onnx|100|5", "heads=12");
         assertThat(base).startsWith("m-bf16-").hasSize("m-bf16-".length() + 64);
