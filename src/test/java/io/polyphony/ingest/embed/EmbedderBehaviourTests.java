@@ -65,9 +65,11 @@ public class EmbedderBehaviourTests {
         }
         List<Integer> batches = java.util.Collections.synchronizedList(new ArrayList<>()); // batches end on the lanes
         List<float[]> searched = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger ended = new java.util.concurrent.atomic.AtomicInteger();
         List<float[]> out = model.embed(texts, n -> {
             batches.add(n);
-            if (batches.size() == 1) {
+            // two lanes can end a batch at the same moment: exactly one of them (the first to count) starts the search
+            if (ended.incrementAndGet() == 1) {
                 // a search arriving now, from another thread, is served before the ingest's next batch
                 Thread search = new Thread(() -> searched.add(model.embed(List.of("who owns the budget?")).get(0)));
                 search.start();
