@@ -19,8 +19,13 @@ import java.util.Map;
  * A BERT encoder as a TorchScript module, generated from its weights: the whole forward pass (embeddings, attention,
  * feed-forward, layer norms, pooling, normalisation) in one {@code forward(input_ids, attention_mask)} that returns
  * unit vectors, so a batch crosses into libtorch once. In {@link Precision#BF16} the projection and feed-forward
- * weights are stored as bfloat16 and their products run in bfloat16 (oneDNN's AVX512-BF16/AMX kernels); embeddings,
- * layer norms, attention scores, softmax and pooling stay fp32.
+ * weights are stored as bfloat16 and the residual stream, products and attention run in bfloat16 (oneDNN's
+ * AVX512-BF16/AMX kernels; libtorch's layer norm, softmax and GELU compute in fp32 inside); embeddings and pooling
+ * stay fp32.
+ *
+ * <p>Attention is written out (two batched products and a softmax) rather than {@code scaled_dot_product_attention}:
+ * at these lengths libtorch's CPU flash-attention kernel was the slower of the two (1.12× on one thread, 1.24–1.46×
+ * on two lanes for the whole model, docs/speed.md). Its 1/√d scale is folded into the query weights here, once.
  */
 final class BertModule {
 
@@ -34,6 +39,7 @@ final class BertModule {
                       BertEncoder.Pooling pooling, Precision precision) throws IOException {
         Storage low = precision == Precision.BF16 ? Storage.BFLOAT16 : Storage.FLOAT;
         int h = w.hidden();
+        float queryScale = (float) (1 / Math.sqrt((double) h / heads));
         List<Buffer> buffers = new ArrayList<>();
         Source src = new Source(data);
         buffers.add(new Buffer("emb_word", Storage.FLOAT, dims(w.tensor("embeddings.word_embeddings.weight")),
@@ -48,10 +54,12 @@ final class BertModule {
             String p = "l" + i + "_";
             // ONNX keeps Linear weights as [in, out]; torch.linear wants [out, in]: transposed here, once
             buffers.add(new Buffer(p + "qkv_w", low, new long[] {3L * h, h}, transposed(low,
-                    src.floats(w.layer(i, "attention.self.query.weight")), src.floats(w.layer(i, "attention.self.key.weight")),
+                    scaled(src.floats(w.layer(i, "attention.self.query.weight")), queryScale),
+                    src.floats(w.layer(i, "attention.self.key.weight")),
                     src.floats(w.layer(i, "attention.self.value.weight")))));
             buffers.add(new Buffer(p + "qkv_b", low, new long[] {3L * h}, converted(low,
-                    src.floats(w.layer(i, "attention.self.query.bias")), src.floats(w.layer(i, "attention.self.key.bias")),
+                    scaled(src.floats(w.layer(i, "attention.self.query.bias")), queryScale),
+                    src.floats(w.layer(i, "attention.self.key.bias")),
                     src.floats(w.layer(i, "attention.self.value.bias")))));
             linear(buffers, src, w, i, p + "o", "attention.output.dense", low);
             norm(buffers, src, w, i, p + "ln1", "attention.output.LayerNorm", low);
@@ -94,6 +102,15 @@ final class BertModule {
 
     /** A row-major [rows, cols] float matrix (a vector is one row). */
     private record Matrix(FloatBuffer values, int rows, int cols) {
+    }
+
+    /** {@code m} times {@code factor}, as a new matrix. */
+    private static Matrix scaled(Matrix m, float factor) {
+        FloatBuffer out = FloatBuffer.allocate(m.rows() * m.cols());
+        for (int k = 0; k < m.rows() * m.cols(); k++) {
+            out.put(m.values().get(k) * factor);
+        }
+        return new Matrix(out.flip(), m.rows(), m.cols());
     }
 
     private static long[] dims(Tensor t) {
@@ -176,16 +193,17 @@ final class BertModule {
         line(c, "x = torch.add(torch.add(x, torch.slice(self.emb_pos, 0, 0, t)), self.emb_type)");
         line(c, "x = torch.layer_norm(x, [" + hidden + "], self.emb_ln_w, self.emb_ln_b, " + e + ")");
         line(c, "keep = torch.to(attention_mask, 6)");
-        line(c, "attend = torch.unsqueeze(torch.unsqueeze(torch.gt(attention_mask, 0), 1), 2)");
         // in bf16 the residual stream stays bf16 between layers: one conversion in, one out; libtorch's bf16 layer
         // norm, softmax and GELU compute in fp32 inside and round their results
         line(c, "x = " + toLow(bf16, "x"));
+        // padding keys get -10000 added to their scores: nothing after the softmax (every row has its [CLS])
+        line(c, "pad = torch.mul(torch.sub(" + toLow(bf16, "torch.unsqueeze(torch.unsqueeze(keep, 1), 2)") + ", 1.0), 10000.0)");
         for (int i = 0; i < layers; i++) {
             String p = "self.l" + i + "_";
             line(c, "qkv = torch.linear(x, " + p + "qkv_w, " + p + "qkv_b)");
             line(c, "qkv = torch.permute(torch.reshape(qkv, [b, t, 3, " + heads + ", " + d + "]), [2, 0, 3, 1, 4])");
-            line(c, "ctx = torch.scaled_dot_product_attention(torch.select(qkv, 0, 0), torch.select(qkv, 0, 1),"
-                    + " torch.select(qkv, 0, 2), attend)");
+            line(c, "s = torch.add(torch.matmul(torch.select(qkv, 0, 0), torch.transpose(torch.select(qkv, 0, 1), 2, 3)), pad)");
+            line(c, "ctx = torch.matmul(torch.softmax(s, -1), torch.select(qkv, 0, 2))");
             line(c, "ctx = torch.reshape(torch.transpose(ctx, 1, 2), [b, t, " + hidden + "])");
             line(c, "a = torch.linear(ctx, " + p + "o_w, " + p + "o_b)");
             line(c, "x = torch.layer_norm(torch.add(a, x), [" + hidden + "], " + p + "ln1_w, " + p + "ln1_b, " + e + ")");
