@@ -60,12 +60,13 @@ public class PolyphonyApplication {
     /**
      * DJL reads these once, when its engine loads: stay offline (nothing may come from a model hub), one inter-op
      * thread, and as many intra-op threads per forward pass as leave each of the {@code lanes} batches running at once
-     * its share of the cores.
+     * its share of the cores; and glibc's thresholds set so that batches reuse each other's freed pages.
      */
     public static void prepareDjl(int lanes) {
         setIfAbsent("ai.djl.offline", "true");
         setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(io.polyphony.ingest.embed.Lanes.threadsPerLane(lanes)));
         setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
+        io.polyphony.ingest.embed.NativeMemory.keepPagesWithinCalls();
     }
 
     private static void setIfAbsent(String key, String value) {
