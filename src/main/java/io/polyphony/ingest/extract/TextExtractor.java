@@ -14,12 +14,14 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import org.apache.tika.config.TikaConfig;
+import org.apache.tika.detect.DefaultDetector;
 import org.apache.tika.detect.Detector;
 import org.apache.tika.io.TikaInputStream;
 import org.apache.tika.metadata.Metadata;
 import org.apache.tika.metadata.TikaCoreProperties;
 import org.apache.tika.mime.MediaType;
+import org.apache.tika.mime.MediaTypeRegistry;
+import org.apache.tika.mime.MimeTypes;
 
 /**
  * Text out of one file, with limits; the result is the text or a {@link Problem}, never an exception.
@@ -36,7 +38,7 @@ public final class TextExtractor implements AutoCloseable {
             "application/xml", "application/json");
 
     private final ExtractionLimits limits;
-    private final Detector detector = TikaConfig.getDefaultConfig().getDetector();
+    private final Detector detector = Types.DETECTOR;
     private final ParserProcesses parsers;
     private final boolean ownsParsers;
 
@@ -185,7 +187,7 @@ public final class TextExtractor implements AutoCloseable {
     /** An XML dialect (Atom, RSS, XLIFF...): Tika reads the text of any of them. */
     private static boolean isXml(String type) {
         MediaType t = MediaType.parse(type);
-        return t != null && TikaConfig.getDefaultConfig().getMediaTypeRegistry().isSpecializationOf(t, MediaType.APPLICATION_XML);
+        return t != null && Types.REGISTRY.isSpecializationOf(t, MediaType.APPLICATION_XML);
     }
 
     /** The text, or a Problem: parsed in a child process, from a private copy of exactly the bytes checked. */
@@ -245,5 +247,28 @@ public final class TextExtractor implements AutoCloseable {
         if (ownsParsers) {
             parsers.close();
         }
+    }
+
+    /**
+     * Starts reading Tika's type database on a daemon thread (about 0.6 s of class loading and XML), for a command
+     * that is about to extract: the first file then does not wait for it.
+     */
+    public static void warmUp() {
+        Thread t = new Thread(() -> {
+            Types.DETECTOR.getClass(); // initialises the holder
+        }, "type-detection-warm-up");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * Tika's default detector (magic bytes, container inspection, names) and type registry, loaded once: the same
+     * detector {@code TikaConfig.getDefaultConfig()} makes, without loading every parser as that does (parsing
+     * happens in the parser processes).
+     */
+    private static final class Types {
+        static final MimeTypes TYPES = MimeTypes.getDefaultMimeTypes();
+        static final Detector DETECTOR = new DefaultDetector(TYPES);
+        static final MediaTypeRegistry REGISTRY = TYPES.getMediaTypeRegistry();
     }
 }

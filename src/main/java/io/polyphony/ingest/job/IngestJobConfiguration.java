@@ -143,8 +143,9 @@ public class IngestJobConfiguration {
     static final java.util.Set<String> INGESTING_COMMANDS = java.util.Set.of("ingest", "replay", "rehydrate");
 
     /**
-     * For {@code main}: a command that is about to ingest starts its parser process now, while the application starts,
-     * instead of when the step parses its first file (a JVM start of about 4 s that the step would wait for).
+     * For {@code main}: a command that is about to ingest starts its parser process and reads Tika's type database
+     * now, while the application starts, instead of when the step parses its first file (a JVM start of about 4 s and
+     * 0.6 s of type database that the step would wait for).
      */
     public static org.springframework.context.ApplicationContextInitializer<org.springframework.context.ConfigurableApplicationContext>
             preloadFor(String[] args) {
@@ -156,6 +157,7 @@ public class IngestJobConfiguration {
                     .bindOrCreate("polyphony", PolyphonyProperties.class);
             ParserProcesses parsers = newParserProcesses(props);
             parsers.warmUp();
+            TextExtractor.warmUp();
             ctx.getBeanFactory().registerSingleton("parserPreload", new ParserPreload(parsers));
         };
     }
