@@ -29,7 +29,7 @@ public class BenchEmbedCommand implements Command {
 
     @Override
     public String usage() {
-        return "[--precisions fp32,bf16] [--batch-sizes 1,8,16,32,64,256] [--chunks 256] [--repeats 3] [--soak 10000] [--chars 500]:"
+        return "[--precisions fp32,bf16] [--batch-sizes 1,4,8,16,32,256] [--chunks 256] [--repeats 3] [--soak 10000] [--chars 500]:"
                 + " model benchmark per precision";
     }
 
@@ -40,7 +40,7 @@ public class BenchEmbedCommand implements Command {
         List<Precision> precisions = Arrays.stream(a.value("--precisions", "fp32,bf16").split(",")).map(String::trim)
                 .map(Precision::parse).toList();
         var options = new EmbeddingBenchmark.Options(
-                Arrays.stream(a.value("--batch-sizes", "1,8,16,32,64,256").split(",")).map(String::trim).map(Integer::valueOf).toList(),
+                Arrays.stream(a.value("--batch-sizes", "1,4,8,16,32,256").split(",")).map(String::trim).map(Integer::valueOf).toList(),
                 a.intValue("--chunks", 256), a.intValue("--repeats", 3), a.intValue("--soak", 10_000), a.intValue("--chars", 500),
                 loader.lanes(), props.embedding().batchSize());
         new EmbeddingBenchmark(out).run(p -> loader.withPrecision(p).load(props.embedding().model()), precisions, options);
