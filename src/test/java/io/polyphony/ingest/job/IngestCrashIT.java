@@ -64,7 +64,10 @@ class IngestCrashIT {
     void killedAtTenRandomPointsAndRightAfterARedisWriteThenRerunEqualsACleanRun() throws Exception {
         Path uploads = Files.createDirectories(work.resolve("uploads").resolve(ROOM));
         for (int i = 0; i < FILES; i++) {
-            TestDocuments.text(uploads, String.format("doc%02d.txt", i), IngestJobTests.paragraphs("subject " + i, 6), UTF_8);
+            // 14 chunks a file (840 in all, within the 1,000-chunk room budget): an attempt stores a few documents
+            // before its kill, so ten attempts leave work for the rerun (with 3 chunks a file, faster embedding
+            // stored all 60 before the tenth attempt)
+            TestDocuments.text(uploads, String.format("doc%02d.txt", i), IngestJobTests.paragraphs("subject " + i, 28), UTF_8);
         }
         int crashPort = RedisTestServer.freePort();
         ports.add(crashPort);
