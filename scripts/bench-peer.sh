@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The peer race: a generated corpus ingested by LangChain4j with ONNX Runtime (test scope only) and by
 # polyphony-ingest, each a fresh process, --repeats times; prints the medians and their ratio.
-#   scripts/bench-peer.sh [--files 40] [--repeats 3] [--jvm-options "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"]
+#   scripts/bench-peer.sh [--files 40] [--repeats 3] [--warm-ups 1] [--jvm-options "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ ! -f target/polyphony-ingest.jar ]]; then

@@ -1,11 +1,14 @@
 package io.polyphony.ingest;
 
+import io.polyphony.ingest.launch.FastStart;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Set;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.boot.system.ApplicationHome;
 
 @SpringBootApplication
 @ConfigurationPropertiesScan
@@ -50,6 +53,11 @@ public class PolyphonyApplication {
         String[] out = Arrays.copyOf(args, args.length + 1);
         out[args.length] = "--spring.datasource.url=jdbc:h2:mem:polyphony";
         return out;
+    }
+
+    /** The folder of the jar the user started (or of the classes): where {@code models/} and {@code jobs/} are looked for. */
+    public static Path home() {
+        return FastStart.home().orElseGet(() -> new ApplicationHome(PolyphonyApplication.class).getDir().toPath());
     }
 
     /** {@link #prepareDjl(int)} with one embedding lane per core. */

@@ -11,7 +11,6 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.boot.system.ApplicationHome;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
@@ -48,7 +47,7 @@ public class EmbeddingConfiguration {
     }
 
     private static ModelLoader loader(PolyphonyProperties props) {
-        Path home = new ApplicationHome(PolyphonyApplication.class).getDir().toPath();
+        Path home = PolyphonyApplication.home();
         Path models = ModelsDirectory.resolve(props.modelsDir(), home);
         String precision = props.embedding().precision();
         int lanes = Lanes.resolve(props.embedding().lanes());

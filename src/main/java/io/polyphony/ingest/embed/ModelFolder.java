@@ -66,9 +66,12 @@ public record ModelFolder(String name, Path dir, Properties properties) {
             java.net.URLConnection c = url.openConnection();
             if (c instanceof java.net.JarURLConnection jar) {
                 // an entry of a jar (the artifact's version is in the jar's name): its size and CRC-32 do not change when
-                // the application's own jar is rebuilt around it
+                // the application's own jar is rebuilt around it, nor where the jar is (nested in the application's jar,
+                // or unpacked by the fast start)
                 java.util.jar.JarEntry entry = jar.getJarEntry();
-                return url + "|" + entry.getSize() + "|" + Long.toHexString(entry.getCrc());
+                String jarFile = jar.getJarFileURL().toString();
+                return jarFile.substring(jarFile.lastIndexOf('/') + 1) + "!/" + entry.getName() + "|" + entry.getSize() + "|"
+                        + Long.toHexString(entry.getCrc());
             }
             return url + "|" + c.getContentLengthLong() + "|" + c.getLastModified();
         }

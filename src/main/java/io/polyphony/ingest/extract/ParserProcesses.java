@@ -2,6 +2,8 @@ package io.polyphony.ingest.extract;
 
 import io.polyphony.ingest.Problem;
 import io.polyphony.ingest.Reason;
+import io.polyphony.ingest.launch.ClassArchive;
+import io.polyphony.ingest.launch.FastStart;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -11,8 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.jar.JarFile;
 import org.apache.tika.exception.TikaConfigException;
 import org.apache.tika.metadata.Metadata;
 import org.apache.tika.metadata.TikaCoreProperties;
@@ -71,6 +71,8 @@ public final class ParserProcesses implements AutoCloseable {
     private final Settings settings;
     private final Path configDir;
     private final PipesParser pipes;
+    /** Where the children write their class archive when they exit (the first run after a fast start), else null. */
+    private final String archiveWritten;
     private volatile boolean closed;
 
     public ParserProcesses(Settings settings) {
@@ -93,7 +95,9 @@ public final class ParserProcesses implements AutoCloseable {
                     """.formatted(FETCHER, settings.processes()), StandardCharsets.UTF_8);
             PipesConfig pipesConfig = PipesConfig.load(config);
             pipesConfig.setJavaPath(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            pipesConfig.setForkedJvmArgs(childJvmArgs(settings));
+            List<String> jvmArgs = childJvmArgs(settings);
+            archiveWritten = jvmArgs.stream().filter(a -> a.startsWith(ClassArchive.WRITE_OPTION)).findFirst().orElse(null);
+            pipesConfig.setForkedJvmArgs(jvmArgs);
             pipesConfig.setTimeoutMillis(settings.timeout().toMillis());
             pipesConfig.setShutdownClientAfterMillis(settings.idle().toMillis());
             pipesConfig.setMaxFilesProcessedPerProcess(1000);
@@ -151,24 +155,11 @@ public final class ParserProcesses implements AutoCloseable {
     private static List<String> childJvmArgs(Settings s) {
         List<String> args = new ArrayList<>(List.of("-Xmx" + s.heapBytes() / 1024 / 1024 + "m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss4m", "-Dlogback.configurationFile=polyphony-parser-logback.xml",
                 "-Dai.djl.offline=true"));
-        bootJar().ifPresent(jar -> args.addAll(List.of("-cp", jar.toString(), "-Dloader.main=" + ParserChild.class.getName(),
+        FastStart.BootJar.path().ifPresent(jar -> args.addAll(List.of("-cp", jar.toString(), "-Dloader.main=" + ParserChild.class.getName(),
                 "org.springframework.boot.loader.launch.PropertiesLauncher")));
+        // after a fast start the children run the unpacked classes too, with an archive of theirs (Tika's parsers)
+        args.addAll(FastStart.classArchiveOptions("parser", args));
         return args;
-    }
-
-    /** This process's Spring Boot jar, when it runs from one (its classes are nested, so a plain -cp cannot load them). */
-    static Optional<Path> bootJar() {
-        String cp = System.getProperty("java.class.path", "");
-        if (cp.contains(java.io.File.pathSeparator) || !cp.endsWith(".jar")) {
-            return Optional.empty();
-        }
-        Path jar = Path.of(cp).toAbsolutePath();
-        try (JarFile j = new JarFile(jar.toFile())) {
-            return j.getEntry("BOOT-INF/lib/") != null || j.getEntry("BOOT-INF/classes/") != null
-                    ? Optional.of(jar) : Optional.empty();
-        } catch (IOException e) {
-            return Optional.empty();
-        }
     }
 
     /** The text of the file, or why there is none; {@code name} is the file's name as uploaded (a type hint). */
@@ -267,6 +258,11 @@ public final class ParserProcesses implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        if (archiveWritten != null) {
+            // Tika ends its children with SIGKILL; a child that is to write its class archive gets the time to do it
+            ProcessHandle.current().children().filter(c -> c.info().arguments().map(a -> List.of(a).contains(archiveWritten))
+                    .orElse(false)).forEach(FastStart::endWritingArchive);
+        }
         try {
             pipes.close();
         } catch (IOException e) {

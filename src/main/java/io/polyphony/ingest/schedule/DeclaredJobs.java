@@ -12,7 +12,6 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
-import org.springframework.boot.system.ApplicationHome;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 import org.springframework.scheduling.support.CronTrigger;
@@ -33,7 +32,7 @@ public class DeclaredJobs implements SmartLifecycle {
     private ThreadPoolTaskScheduler scheduler;
 
     public DeclaredJobs(PolyphonyProperties props, RunLauncher runs) {
-        Path dir = jobsDir(props.jobsDir(), new ApplicationHome(PolyphonyApplication.class).getDir().toPath());
+        Path dir = jobsDir(props.jobsDir(), PolyphonyApplication.home());
         this.specs = JobSpecs.load(dir, dir.toAbsolutePath().getParent());
         this.runs = runs;
         String model = props.embedding().model();
