@@ -7,7 +7,6 @@ import java.nio.ByteOrder;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongPredicate;
@@ -63,11 +62,11 @@ public final class ClassArchive {
         return List.of(WRITE_OPTION + dir.resolve(name + "." + pid + ".part"));
     }
 
-    /** The archive, after promoting a finished part and deleting broken ones. */
+    /**
+     * The archive, after promoting a finished part (when there is no archive yet) and deleting the other parts whose
+     * writers are gone: cut short, or written beside another (processes started together each write one).
+     */
     Optional<Path> ready() throws IOException {
-        if (Files.isRegularFile(file())) {
-            return Optional.of(file());
-        }
         if (!Files.isDirectory(dir)) {
             return Optional.empty();
         }
@@ -77,9 +76,14 @@ public final class ClassArchive {
                 if (pid < 0 || alive.test(pid)) {
                     continue;
                 }
-                if (whole(part)) {
-                    Files.move(part, file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } else {
+                try {
+                    if (!Files.isRegularFile(file()) && whole(part)) {
+                        // a link fails where the archive exists: one never replaces another a process may be opening
+                        Files.createLink(file(), part);
+                    }
+                    Files.deleteIfExists(part);
+                } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.NoSuchFileException e) {
+                    // another process starting now promoted or deleted it first
                     Files.deleteIfExists(part);
                 }
             }

@@ -67,6 +67,18 @@ class ClassArchiveTests {
     }
 
     @Test
+    void partsWrittenBesideAnArchiveAreDeletedOnceTheirWritersAreGone() throws Exception {
+        part(7, true);
+        assertThat(archive().jvmOptions(42)).containsExactly("-XX:SharedArchiveFile=" + dir.resolve("cds/ingest-abc.jsa"));
+        byte[] promoted = Files.readAllBytes(dir.resolve("cds/ingest-abc.jsa"));
+        Path second = part(8, true); // two processes started together: each wrote one
+        Files.write(second, new byte[] {1}, java.nio.file.StandardOpenOption.APPEND);
+        assertThat(archive().jvmOptions(42)).containsExactly("-XX:SharedArchiveFile=" + dir.resolve("cds/ingest-abc.jsa"));
+        assertThat(second).doesNotExist();
+        assertThat(Files.readAllBytes(dir.resolve("cds/ingest-abc.jsa"))).isEqualTo(promoted); // not replaced
+    }
+
+    @Test
     void archivesOfOtherNamesAreNotTouched() throws Exception {
         Files.createDirectories(dir.resolve("cds"));
         Path other = Files.write(dir.resolve("cds/parser-abc.7.part"), new byte[16]);
