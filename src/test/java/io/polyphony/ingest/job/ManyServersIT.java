@@ -232,7 +232,22 @@ class ManyServersIT {
     }
 
     private void waitForHealth(int port, Process p) throws InterruptedException {
-        ServerProcesses.waitForHealth(http, port, p);
+        try {
+            ServerProcesses.waitForHealth(http, port, p);
+        } catch (AssertionError e) {
+            // what the servers said: a server that does not come up says why in its log
+            StringBuilder logs = new StringBuilder(e.getMessage());
+            try (var files = Files.list(work)) {
+                for (Path f : files.filter(f -> f.getFileName().toString().startsWith("serve-")).sorted().toList()) {
+                    List<String> lines = Files.readAllLines(f);
+                    logs.append("\n--- ").append(f.getFileName()).append(" (last 40 lines)\n")
+                            .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+                }
+            } catch (IOException io) {
+                logs.append("\n(logs unreadable: ").append(io).append(')');
+            }
+            throw new AssertionError(logs.toString(), e);
+        }
     }
 
     /**
