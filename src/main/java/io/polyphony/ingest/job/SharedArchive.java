@@ -36,12 +36,13 @@ public final class SharedArchive {
         Path marker = dir.resolve(MARKER);
         try {
             Files.createDirectories(dir);
-            String id = Files.exists(marker) ? Files.readString(marker, StandardCharsets.UTF_8).strip() : null;
+            // the database first: a server records its archive only after the marker is in place, so a marker that is not
+            // there after a server's record is not coming
             List<String[]> recorded = recorded(jdbc);
+            String id = Files.exists(marker) ? Files.readString(marker, StandardCharsets.UTF_8).strip() : null;
             if (recorded.isEmpty()) {
                 if (id == null) {
-                    id = UUID.randomUUID().toString();
-                    Files.writeString(marker, id + "\n", StandardCharsets.UTF_8);
+                    id = createMarker(dir, marker);
                 }
                 try {
                     jdbc.update("INSERT INTO INGEST_ARCHIVE (NAME, ARCHIVE_ID, PATH, HOST, RECORDED_AT) VALUES ('uploads', ?, ?, ?, ?)",
@@ -64,6 +65,31 @@ public final class SharedArchive {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or write the archive's id in " + marker, e);
         }
+    }
+
+    /**
+     * Gives the archive an id, unless another server starting at the same moment just did: the id is written to a file
+     * of its own and linked into place, which fails where the marker exists (never two ids, never a half-written one).
+     *
+     * @return the archive's id: this server's, or the one that was there first
+     */
+    private static String createMarker(Path dir, Path marker) throws IOException {
+        Path mine = Files.createTempFile(dir, MARKER, ".tmp");
+        try {
+            Files.writeString(mine, UUID.randomUUID() + "\n", StandardCharsets.UTF_8);
+            try {
+                Files.createLink(marker, mine);
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                // another server gave the archive its id first: that one stands
+            } catch (UnsupportedOperationException noLinks) {
+                Files.copy(mine, marker); // storage without hard links: fails where the marker exists, too
+            }
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+            // the copy above lost the race
+        } finally {
+            Files.deleteIfExists(mine);
+        }
+        return Files.readString(marker, StandardCharsets.UTF_8).strip();
     }
 
     private static List<String[]> recorded(JdbcTemplate jdbc) {

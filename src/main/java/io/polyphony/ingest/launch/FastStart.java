@@ -38,8 +38,11 @@ public final class FastStart {
     /** Set in the replacement process: the folder of the jar the user started (for {@code models/}, {@code jobs/}). */
     public static final String HOME_PROPERTY = "polyphony.home";
     static final String SWITCH = "polyphony.fast-start";
-    /** Before the options that read or write an archive: the JVM's own warnings go to standard error, never standard output. */
-    static final List<String> QUIET = List.of("-Xshare:auto", "-Xlog:disable", "-Xlog:all=warning:stderr");
+    /**
+     * Before the options that read or write an archive: the JVM's own warnings go to standard error, never standard
+     * output; those of writing an archive (classes it leaves out, dozens at a first run's exit) not at all.
+     */
+    static final List<String> QUIET = List.of("-Xshare:auto", "-Xlog:disable", "-Xlog:all=warning,cds*=error:stderr");
 
     private FastStart() {
     }

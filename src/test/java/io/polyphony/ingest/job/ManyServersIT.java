@@ -239,7 +239,7 @@ class ManyServersIT {
             StringBuilder logs = new StringBuilder(e.getMessage());
             try (var files = Files.list(work)) {
                 for (Path f : files.filter(f -> f.getFileName().toString().startsWith("serve-")).sorted().toList()) {
-                    List<String> lines = Files.readAllLines(f);
+                    List<String> lines = Files.readAllLines(f).stream().filter(l -> !l.contains("][cds")).toList();
                     logs.append("\n--- ").append(f.getFileName()).append(" (last 40 lines)\n")
                             .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
                 }

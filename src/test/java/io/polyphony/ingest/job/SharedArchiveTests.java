@@ -38,4 +38,39 @@ class SharedArchiveTests {
         Files.writeString(other.resolve(SharedArchive.MARKER), "another-deployment\n");
         assertThatThrownBy(() -> SharedArchive.require(jdbc, other)).hasMessageContaining("is archive another-deployment");
     }
+
+    /** Servers started at the same moment on a new job database and a new archive: one id, every server accepted. */
+    @Test
+    void serversStartingTogetherAgreeOnOneArchiveId() throws Exception {
+        DriverManagerDataSource ds = new DriverManagerDataSource(PostgresTestServer.newDatabase("together"), "postgres", "postgres");
+        new ResourceDatabasePopulator(new ClassPathResource("polyphony-schema.sql")).execute(ds);
+        JdbcTemplate jdbc = new JdbcTemplate(ds);
+        for (int round = 0; round < 5; round++) {
+            jdbc.update("DELETE FROM INGEST_ARCHIVE");
+            Path shared = Files.createDirectories(tmp.resolve("round" + round + "/uploads"));
+            int servers = 6;
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(servers);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(servers);
+            try {
+                java.util.List<java.util.concurrent.Future<String>> ids = new java.util.ArrayList<>();
+                for (int i = 0; i < servers; i++) {
+                    ids.add(pool.submit(() -> {
+                        start.await();
+                        return SharedArchive.require(jdbc, shared);
+                    }));
+                }
+                java.util.Set<String> distinct = new java.util.HashSet<>();
+                for (var f : ids) {
+                    distinct.add(f.get()); // a server refused would throw here
+                }
+                assertThat(distinct).hasSize(1);
+                assertThat(shared.resolve(SharedArchive.MARKER)).content().isEqualTo(distinct.iterator().next() + "\n");
+                try (var left = Files.list(shared)) {
+                    assertThat(left.map(f -> f.getFileName().toString())).containsExactly(SharedArchive.MARKER);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
 }

@@ -43,7 +43,7 @@ class FastStartTests {
         List<String> cmd = FastStart.command("/jdk/bin/java", List.of("-Xmx1g"), List.of("-XX:SharedArchiveFile=/c/a.jsa"),
                 Path.of("/opt/app"), Path.of("/c/app/polyphony-ingest.jar"), "io.polyphony.ingest.PolyphonyApplication",
                 new String[] {"ingest", "/data", "--room", "r 1"});
-        assertThat(cmd).containsExactly("/jdk/bin/java", "-Xshare:auto", "-Xlog:disable", "-Xlog:all=warning:stderr",
+        assertThat(cmd).containsExactly("/jdk/bin/java", "-Xshare:auto", "-Xlog:disable", "-Xlog:all=warning,cds*=error:stderr",
                 "-Xmx1g", "-XX:SharedArchiveFile=/c/a.jsa", "-Dpolyphony.home=/opt/app", "-cp", "/c/app/polyphony-ingest.jar",
                 "io.polyphony.ingest.PolyphonyApplication", "ingest", "/data", "--room", "r 1");
     }
