@@ -127,10 +127,14 @@ public final class FastStart {
         return c.isEmpty() ? "none" : c;
     }
 
-    /** {@code <command>-<hash of the JVM and its options>}: an archive is only valid for the JVM that wrote it. */
+    /**
+     * {@code <command>-<hash of the JVM and its options>}: an archive is only valid for the JVM that wrote it, and for
+     * its options; system properties ({@code -D}) play no part in that, so runs that differ only in them share one.
+     */
     static String archiveName(String command, List<String> jvmOptions) {
+        List<String> jvm = jvmOptions.stream().filter(o -> !o.startsWith("-D") || o.startsWith("-Djava.")).toList();
         return command + "-" + sha256(System.getProperty("java.home") + "\0" + System.getProperty("java.vm.version") + "\0"
-                + String.join("\0", jvmOptions)).substring(0, 12);
+                + String.join("\0", jvm)).substring(0, 12);
     }
 
     static List<String> command(String java, List<String> jvmOptions, List<String> archiveOptions, Path home, Path appJar,

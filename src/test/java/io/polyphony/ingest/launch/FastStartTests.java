@@ -36,6 +36,8 @@ class FastStartTests {
         assertThat(FastStart.archiveName("ingest", List.of("-Xmx1g"))).isEqualTo(a);
         assertThat(FastStart.archiveName("ingest", List.of("-Xmx2g"))).isNotEqualTo(a);
         assertThat(FastStart.archiveName("serve", List.of("-Xmx1g"))).isNotEqualTo(a).startsWith("serve-");
+        assertThat(FastStart.archiveName("ingest", List.of("-Dpolyphony.testing.halt-at=x", "-Xmx1g"))).isEqualTo(a);
+        assertThat(FastStart.archiveName("ingest", List.of("-Djava.system.class.loader=x", "-Xmx1g"))).isNotEqualTo(a);
     }
 
     @Test
