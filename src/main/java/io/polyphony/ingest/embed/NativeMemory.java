@@ -38,7 +38,7 @@ public final class NativeMemory {
 
     private static LibC load() {
         try {
-            return Native.load("c", LibC.class);
+            return Native.load(com.sun.jna.Platform.C_LIBRARY_NAME, LibC.class);
         } catch (UnsatisfiedLinkError | RuntimeException e) {
             return null; // not glibc (musl, macOS): nothing to trim
         }

@@ -39,7 +39,7 @@ final class Exec {
     static String replaceProcess(List<String> command) {
         LibC libc;
         try {
-            libc = Native.load("c", LibC.class);
+            libc = Native.load(com.sun.jna.Platform.C_LIBRARY_NAME, LibC.class);
         } catch (UnsatisfiedLinkError | RuntimeException e) {
             return "no C library to call: " + e.getMessage();
         }
