@@ -5,6 +5,7 @@ import java.text.BreakIterator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import java.util.regex.Pattern;
 
@@ -20,7 +21,7 @@ public final class TextChunker {
     private static final Pattern CONTROL = Pattern.compile("[\\p{Cc}&&[^\\n\\t]]");
 
     private final ChunkingOptions options;
-    private final ToIntFunction<String> tokens;
+    private final Function<List<String>, int[]> tokens;
     private final int maxTokens;
 
     /**
@@ -28,14 +29,19 @@ public final class TextChunker {
      * @param maxTokens the model's limit; no chunk exceeds it
      */
     public TextChunker(ChunkingOptions options, ToIntFunction<String> tokens, int maxTokens) {
+        this(maxTokens, options, texts -> texts.stream().mapToInt(tokens).toArray());
+    }
+
+    /** {@code tokens}: the model's token count of each text of a list, in order. */
+    private TextChunker(int maxTokens, ChunkingOptions options, Function<List<String>, int[]> tokens) {
         this.options = options;
         this.tokens = tokens;
         this.maxTokens = maxTokens;
     }
 
-    /** A chunker sized to a model: its token counts and its limit. */
+    /** A chunker sized to a model: its token counts (a text's chunks counted together) and its limit. */
     public static TextChunker forModel(ChunkingOptions options, Embedder model) {
-        return new TextChunker(options, model::countTokens, model.info().maxTokens());
+        return new TextChunker(model.info().maxTokens(), options, model::countTokens);
     }
 
     public List<String> chunk(String text) {
@@ -57,9 +63,14 @@ public final class TextChunker {
         if (hasNew(current)) {
             chunks.add(join(current));
         }
+        int[] counts = tokens.apply(chunks);
         List<String> fitted = new ArrayList<>(chunks.size());
-        for (String c : chunks) {
-            fitTokens(c, fitted);
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] <= maxTokens) {
+                fitted.add(chunks.get(i));
+            } else {
+                fitTokens(chunks.get(i), fitted);
+            }
         }
         return fitted;
     }
@@ -178,7 +189,7 @@ public final class TextChunker {
 
     /** Splits a chunk the model could not read whole (dense scripts, code) until every piece fits. */
     private void fitTokens(String chunk, List<String> out) {
-        if (tokens.applyAsInt(chunk) <= maxTokens) {
+        if (tokens.apply(List.of(chunk))[0] <= maxTokens) {
             out.add(chunk);
             return;
         }

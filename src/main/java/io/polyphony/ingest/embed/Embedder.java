@@ -16,6 +16,11 @@ public interface Embedder extends AutoCloseable {
     /** Tokens the model would see for this text, special tokens included. */
     int countTokens(String text);
 
+    /** {@link #countTokens(String)} of each text, in input order; models may count a list faster than one by one. */
+    default int[] countTokens(List<String> texts) {
+        return texts.stream().mapToInt(this::countTokens).toArray();
+    }
+
     /** One unit-length vector of {@code info().dimensions()} floats per text, in input order. */
     List<float[]> embed(List<String> texts);
 

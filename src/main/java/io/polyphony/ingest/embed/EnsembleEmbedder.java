@@ -1,5 +1,6 @@
 package io.polyphony.ingest.embed;
 
+import io.polyphony.ingest.embed.bert.OnnxBertEmbedder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
@@ -50,6 +51,18 @@ public final class EnsembleEmbedder implements Embedder {
     }
 
     @Override
+    public int[] countTokens(List<String> texts) {
+        int[] max = new int[texts.size()];
+        for (Embedder m : members) {
+            int[] n = m.countTokens(texts);
+            for (int i = 0; i < max.length; i++) {
+                max[i] = Math.max(max[i], n[i]);
+            }
+        }
+        return max;
+    }
+
+    @Override
     public List<float[]> embed(List<String> texts) {
         return embed(texts, n -> { });
     }
@@ -60,15 +73,28 @@ public final class EnsembleEmbedder implements Embedder {
      */
     @Override
     public List<float[]> embed(List<String> texts, IntConsumer embedded) {
+        // members that take token ids are given the ids they were counted with: each text is tokenised once per member
+        long[][][] ids = new long[members.size()][][];
         int[] lengths = new int[texts.size()];
-        for (int i = 0; i < texts.size(); i++) {
-            lengths[i] = countTokens(texts.get(i));
+        for (int k = 0; k < members.size(); k++) {
+            int[] n;
+            if (members.get(k) instanceof OnnxBertEmbedder bert) {
+                ids[k] = bert.tokenIds(texts);
+                n = java.util.Arrays.stream(ids[k]).mapToInt(a -> a.length).toArray();
+            } else {
+                n = members.get(k).countTokens(texts);
+            }
+            for (int i = 0; i < lengths.length; i++) {
+                lengths[i] = Math.max(lengths[i], n[i]);
+            }
+        }
+        for (int i = 0; i < lengths.length; i++) {
             if (lengths[i] > info.maxTokens()) {
                 throw new TokenLimitExceededException(info.name(), i, lengths[i], info.maxTokens());
             }
         }
         try {
-            return java.util.Arrays.asList(LengthBuckets.run(lengths, batchSize, lanes, idx -> batch(texts, idx, embedded)));
+            return java.util.Arrays.asList(LengthBuckets.run(lengths, batchSize, lanes, idx -> batch(texts, ids, idx, embedded)));
         } finally {
             if (!Lanes.onLane()) {
                 NativeMemory.trim();
@@ -76,14 +102,22 @@ public final class EnsembleEmbedder implements Embedder {
         }
     }
 
-    private float[][] batch(List<String> texts, int[] idx, IntConsumer embedded) {
+    private float[][] batch(List<String> texts, long[][][] ids, int[] idx, IntConsumer embedded) {
         List<String> batch = new ArrayList<>(idx.length);
         for (int i : idx) {
             batch.add(texts.get(i));
         }
         List<List<float[]>> parts = new ArrayList<>();
-        for (Embedder m : members) {
-            parts.add(m.embed(batch));
+        for (int k = 0; k < members.size(); k++) {
+            if (ids[k] != null) {
+                long[][] some = new long[idx.length][];
+                for (int j = 0; j < idx.length; j++) {
+                    some[j] = ids[k][idx[j]];
+                }
+                parts.add(java.util.Arrays.asList(((OnnxBertEmbedder) members.get(k)).embedIds(some, n -> { })));
+            } else {
+                parts.add(members.get(k).embed(batch));
+            }
         }
         float[][] out = new float[idx.length][];
         for (int i = 0; i < idx.length; i++) {

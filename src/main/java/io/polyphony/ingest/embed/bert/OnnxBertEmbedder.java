@@ -48,6 +48,12 @@ public final class OnnxBertEmbedder implements Embedder {
         return tokenizer.count(text);
     }
 
+    /** Counted in parallel, token ids only (see {@link Tokenizer#ids}). */
+    @Override
+    public int[] countTokens(List<String> texts) {
+        return Arrays.stream(tokenIds(texts)).mapToInt(a -> a.length).toArray();
+    }
+
     @Override
     public List<float[]> embed(List<String> texts) {
         return embed(texts, n -> { });
@@ -58,9 +64,14 @@ public final class OnnxBertEmbedder implements Embedder {
         return Arrays.asList(embedIds(ids(texts), embedded));
     }
 
+    /** Token ids of each text as the tokenizer gives them, the limit not checked (see {@link #ids}). */
+    public long[][] tokenIds(List<String> texts) {
+        return tokenizer.ids(texts);
+    }
+
     /** Token ids of each text, refusing any over the limit. */
     public long[][] ids(List<String> texts) {
-        long[][] ids = tokenizer.ids(texts);
+        long[][] ids = tokenIds(texts);
         for (int i = 0; i < ids.length; i++) {
             if (ids[i].length > info.maxTokens()) {
                 throw new TokenLimitExceededException(info.name(), i, ids[i].length, info.maxTokens());
@@ -69,8 +80,11 @@ public final class OnnxBertEmbedder implements Embedder {
         return ids;
     }
 
-    /** Embeds already tokenised texts, batches on the lanes; the batches' native memory is handed back at the end. */
-    private float[][] embedIds(long[][] ids, IntConsumer embedded) {
+    /**
+     * Embeds already tokenised texts (within the limit), batches on the lanes; the batches' native memory is handed
+     * back at the end.
+     */
+    public float[][] embedIds(long[][] ids, IntConsumer embedded) {
         int[] lengths = Arrays.stream(ids).mapToInt(a -> a.length).toArray();
         try {
             return LengthBuckets.run(lengths, batchSize, lanes, idx -> {
